@@ -1,0 +1,43 @@
+# `make demo` runs the main job on the embedded default; `make test` runs the tests.
+# Both set up their environment first (installing uv if it is missing).
+-include .env
+export
+
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# mysqlclient is only built when DATABASE_URL asks for MySQL/MariaDB.
+EXTRAS := $(if $(findstring mysql,$(DATABASE_URL)),--extra mysql,)
+RUN := $(UV) run --frozen $(EXTRAS)
+
+.PHONY: demo test check lint bench sync
+
+demo: sync
+	$(RUN) python manage.py migrate --verbosity=0
+	$(RUN) python manage.py seed_users --count=200 --resume
+	$(RUN) python manage.py seed_orders --count=1000 --resume
+	$(RUN) python manage.py seed_tickets --count=10000 --resume
+	$(RUN) python manage.py stats
+
+test: sync
+	$(RUN) pytest
+
+lint: sync
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy .
+
+check: lint test
+
+bench: sync
+	$(RUN) python bench/seed_tickets.py
+
+sync: $(UV)
+	$(UV) sync --frozen $(EXTRAS)
+
+# uv from pip where Python has it, else from its official installer.
+$(UV):
+	@if python3 -m pip --version >/dev/null 2>&1; then \
+		PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --user --quiet uv; \
+	else \
+		curl -LsSf https://astral.sh/uv/install.sh | sh; \
+	fi

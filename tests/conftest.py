@@ -1,0 +1,61 @@
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+Manage = Callable[..., subprocess.CompletedProcess[str]]
+Spawn = Callable[..., "subprocess.Popen[str]"]
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"mysql://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 3306}/{db['NAME']}"
+
+
+@pytest.fixture
+def command_env(transactional_db: None) -> dict[str, str]:
+    """Environment for a `manage.py` subprocess that works on the test database."""
+    return {**os.environ, "DATABASE_URL": _database_url(), "PYTHONUNBUFFERED": "1"}
+
+
+@pytest.fixture
+def manage(command_env: dict[str, str]) -> Manage:
+    """Run a management command in a real subprocess and return its result."""
+
+    def run(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            env=command_env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            **kwargs,
+        )
+
+    return run
+
+
+@pytest.fixture
+def spawn(command_env: dict[str, str]) -> Spawn:
+    """Start a management command in the background; its stderr is a pipe to read."""
+
+    def start(*args: str) -> "subprocess.Popen[str]":
+        return subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            env=command_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    return start

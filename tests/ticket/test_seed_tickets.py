@@ -1,0 +1,84 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from order.models import Order
+from tests.factories import OrderFactory
+from ticket.models import Ticket
+from user.models import User
+from utils.models import Job
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def seed_customers_and_orders() -> None:
+    call_command("seed_users", count=20, seed=1)
+    call_command("seed_orders", count=50, seed=1)
+
+
+def barcode_orders() -> dict[str, int | None]:
+    return dict(Ticket.objects.values_list("barcode", "order_id"))
+
+
+def test_seeds_exact_count_with_unique_barcodes_and_tokens() -> None:
+    seed_customers_and_orders()
+    call_command("seed_tickets", count=2500, seed=3, batch_size=100)
+    assert Ticket.objects.count() == 2500
+    assert Ticket.objects.values("barcode").distinct().count() == 2500
+    assert Ticket.objects.values("token").distinct().count() == 2500
+
+
+def test_leaves_the_requested_share_unsold_and_spreads_the_rest_over_orders() -> None:
+    seed_customers_and_orders()
+    call_command("seed_tickets", count=4000, seed=3, unsold_ratio=0.25)
+    unsold = Ticket.objects.filter(order__isnull=True).count()
+    assert 800 < unsold < 1200
+    used_orders = Ticket.objects.exclude(order=None).values("order").distinct().count()
+    assert used_orders == Order.objects.count()
+
+
+def test_same_seed_gives_same_barcodes_and_orders() -> None:
+    seed_customers_and_orders()
+    call_command("seed_tickets", count=1500, seed=9, batch_size=200)
+    first = barcode_orders()
+    Ticket.objects.all().delete()
+    call_command("seed_tickets", count=1500, seed=9, batch_size=200, concurrency=3)
+    assert barcode_orders() == first
+
+
+def test_a_second_run_adds_new_unique_tickets() -> None:
+    seed_customers_and_orders()
+    call_command("seed_tickets", count=300, seed=9)
+    call_command("seed_tickets", count=300, seed=9)
+    assert Ticket.objects.values("barcode").distinct().count() == 600
+
+
+def test_without_orders_refuses_and_changes_nothing() -> None:
+    with pytest.raises(CommandError, match="no orders yet: run seed_orders first"):
+        call_command("seed_tickets", count=10)
+    assert not Ticket.objects.exists()
+    assert not Job.objects.exists()
+
+
+@pytest.mark.parametrize("count", ["0", "-5", "ten", "1.5"])
+def test_bad_count_is_one_line_error_and_changes_nothing(manage, count: str) -> None:
+    OrderFactory.create()
+    result = manage("seed_tickets", f"--count={count}")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "--count: expected a positive integer" in result.stderr
+    assert not Ticket.objects.exists()
+
+
+def test_bad_unsold_ratio_is_one_line_error(manage) -> None:
+    result = manage("seed_tickets", "--count=5", "--unsold-ratio=1.5")
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("expected a number from 0 to 1, got '1.5'")
+
+
+def test_missing_prerequisite_exits_non_zero_with_one_line(manage) -> None:
+    result = manage("seed_orders", "--count=5")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "CommandError: there are no customers yet: run seed_users first"
+    )
+    assert not User.objects.exists()
