@@ -1,8 +1,6 @@
 from typing import Any
 
-from django.db import connection
 from django.db.models import Max
-from django.utils import timezone
 
 from order.models import Order
 from order.selectors import order_ids
@@ -16,7 +14,7 @@ from utils.seeding import SeedOptions, barcode, chunk_random, code_key, seed_run
 from utils.sql import rows_insert
 
 DEFAULT_UNSOLD_RATIO = 0.1
-TICKET_COLUMNS = ("barcode", "token", "order", "created_at", "updated_at")
+TICKET_COLUMNS = ("barcode", "token", "order")
 
 
 def tickets_seed(*, options: SeedOptions, unsold_ratio: float | None = None) -> Outcome:
@@ -56,15 +54,12 @@ def _work_for(job: Job) -> ChunkWork:
 
     def work(chunk: Claimed) -> int:
         rng = chunk_random(job=job, chunk=chunk)
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
         tokens = token_hexes(chunk.hi - chunk.lo)
         rows = [
             (
                 barcode(offset + n, key),
                 token,
                 None if rng.random() < unsold_ratio else orders[int(rng.random() * len(orders))],
-                now,
-                now,
             )
             for n, token in zip(range(chunk.lo, chunk.hi), tokens, strict=True)
         ]

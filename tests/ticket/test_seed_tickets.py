@@ -1,5 +1,8 @@
+import datetime
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from order.models import Order
 from tests.factories import OrderFactory
@@ -25,6 +28,14 @@ def test_seeds_exact_count_with_unique_barcodes_and_tokens() -> None:
     assert Ticket.objects.count() == 2500
     assert Ticket.objects.values("barcode").distinct().count() == 2500
     assert Ticket.objects.values("token").distinct().count() == 2500
+
+
+def test_timestamps_come_from_the_database_in_utc() -> None:
+    seed_customers_and_orders()
+    call_command("seed_tickets", count=10, seed=3)
+    ticket = Ticket.objects.earliest("pk")
+    assert abs(ticket.created_at - timezone.now()) < datetime.timedelta(minutes=1)
+    assert ticket.updated_at == ticket.created_at
 
 
 def test_leaves_the_requested_share_unsold_and_spreads_the_rest_over_orders() -> None:
