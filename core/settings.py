@@ -143,6 +143,9 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 
+# Without a terminal, batch jobs print a progress line at most this often (0: every batch).
+JOB_PROGRESS_SECONDS = env_int("JOB_PROGRESS_SECONDS", 5)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,6 +1,7 @@
 import uuid
 
 from django.db import models
+from django.db.models.functions import Now
 
 from utils.basemodel import TimeStampedModel
 
@@ -30,3 +31,21 @@ class Ticket(TimeStampedModel):
     def token_hint(self) -> str:
         """Enough of the token to tell tickets apart on screen; never the secret itself."""
         return f"{str(self.token)[:4]}…"
+
+
+class RevokedToken(models.Model):
+    """A token replaced by a rotation job. Only its SHA-256 is kept (see tokens.token_hash):
+    enough to recognise a leaked token as revoked, useless to anyone who reads the table."""
+
+    # A job rotates each ticket once: the primary key refuses a second time. Having no
+    # auto-increment id also spares concurrent INSERT ... SELECTs the table's AUTO-INC lock,
+    # and a job's rows append in key order.
+    pk = models.CompositePrimaryKey("job", "ticket")
+    job = models.ForeignKey("utils.Job", on_delete=models.PROTECT)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="revoked_tokens")
+    # Index: a presented token that matches no ticket is looked up here by hash.
+    token_hash = models.CharField(max_length=64, db_index=True)
+    revoked_at = models.DateTimeField(db_default=Now())
+
+    def __str__(self) -> str:
+        return f"revoked token of ticket {self.ticket_id} ({self.token_hash[:8]}…)"

@@ -1,19 +1,31 @@
-from typing import Any
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any, Literal
 
-from django.db.models import Max
+from django.db.models import Count, Max, Min
 
 from order.models import Order
 from order.selectors import order_ids
-from ticket.models import Ticket
-from ticket.tokens import token_hexes
-from utils.jobs import JobError, Outcome
+from ticket.models import RevokedToken, Ticket
+from ticket.tokens import token_hash, token_hexes, tokens_rotate_chunk
+from utils.jobs import JobDraft, JobError, Outcome, job_open, run
 from utils.jobs.claims import Claimed
 from utils.jobs.runner import ChunkWork
 from utils.models import Job
-from utils.seeding import SeedOptions, barcode, chunk_random, code_key, seed_run
+from utils.seeding import (
+    DEFAULT_BATCH_SIZE,
+    SeedOptions,
+    barcode,
+    chunk_random,
+    code_key,
+    seed_run,
+)
 from utils.sql import rows_insert
 
 DEFAULT_UNSOLD_RATIO = 0.1
+REGENERATE_KIND = "regenerate_tokens"
 TICKET_COLUMNS = ("barcode", "token", "order")
 
 
@@ -67,3 +79,83 @@ def _work_for(job: Job) -> ChunkWork:
         return len(rows)
 
     return work
+
+
+def ticket_tokens_regenerate(
+    *,
+    batch_size: int | None = None,
+    concurrency: int = 2,
+    lease_seconds: int = 30,
+    resume: bool = False,
+    abandon: bool = False,
+) -> Outcome:
+    """Give every ticket that exists now a new token, recording the old ones as revoked.
+
+    The scope is frozen at the start: tickets created later already carry fresh tokens.
+    Any number of processes may run this with resume=True to share the job.
+    """
+    job = rotation_job_open(batch_size=batch_size, resume=resume, abandon=abandon)
+    return run(
+        job,
+        work=partial(tokens_rotate_chunk, job_id=job.pk),
+        concurrency=concurrency,
+        lease_seconds=lease_seconds,
+    )
+
+
+def rotation_job_open(
+    *, batch_size: int | None = None, resume: bool = False, abandon: bool = False
+) -> Job:
+    """The rotation job to work on: the unfinished one, or a new one over today's tickets."""
+    return job_open(
+        kind=REGENERATE_KIND,
+        requested={"batch_size": batch_size},
+        resume=resume,
+        abandon=abandon,
+        draft=lambda: _rotation_draft(batch_size=batch_size or DEFAULT_BATCH_SIZE),
+    )
+
+
+def _rotation_draft(*, batch_size: int) -> JobDraft:
+    # Index: MIN/MAX of the primary key are one probe each; COUNT scans it once.
+    scope = Ticket.objects.aggregate(lo=Min("pk"), hi=Max("pk"), count=Count("pk"))
+    lo, hi = scope["lo"] or 0, (scope["hi"] or -1) + 1
+    return JobDraft(
+        params={"batch_size": batch_size},
+        scope_lo=lo,
+        scope_hi=max(lo, hi),
+        chunk_size=batch_size,
+        total=scope["count"],
+    )
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    status: Literal["valid", "revoked", "unknown"]
+    ticket: Ticket | None = None
+    revoked_at: datetime | None = None
+
+
+def token_check(*, token: str) -> TokenCheck:
+    """Tell whether a presented token is valid (with its ticket), revoked (with when, and
+    the ticket it belonged to) or unknown. Not cached: each answer is one or two unique-index
+    probes, about the cost of one cache round trip, and a cache could answer "valid" for a
+    token that a rotation has just replaced."""
+    try:
+        value = uuid.UUID(token)
+    except (ValueError, TypeError, AttributeError):
+        return TokenCheck(status="unknown")
+    # Index: the unique token index.
+    ticket = Ticket.objects.filter(token=value).first()
+    if ticket is not None:
+        return TokenCheck(status="valid", ticket=ticket)
+    # Index: token_hash. The latest revocation wins should a token ever recur.
+    revoked = (
+        RevokedToken.objects.filter(token_hash=token_hash(value.hex))
+        .select_related("ticket")
+        .order_by("-revoked_at")
+        .first()
+    )
+    if revoked is not None:
+        return TokenCheck(status="revoked", ticket=revoked.ticket, revoked_at=revoked.revoked_at)
+    return TokenCheck(status="unknown")

@@ -1,8 +1,35 @@
-"""Ticket tokens: the secret in each ticket's QR code."""
+"""Ticket tokens: the secret in each ticket's QR code, and their rotation.
 
+Rotation rules (the job engine adds its own, see utils/jobs):
+- Transaction boundary: a chunk of tickets (a primary-key range) is rotated in the chunk's
+  transaction: the old tokens' hashes are recorded, the new tokens written, and the chunk
+  marked done, all in one commit.
+- Idempotency: only the worker holding a chunk's lease changes its tokens, and a job may
+  record a ticket's old token only once (primary key (job, ticket)), so a chunk is rotated
+  once or not at all.
+- Resume: an interrupted chunk rolls back entirely and is rotated afresh by whoever claims it.
+"""
+
+import hashlib
+import json
 import os
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import SHA256, Cast, Replace
+from django.utils import timezone
+
+from ticket.models import RevokedToken, Ticket
+from utils.jobs.claims import Claimed
 
 UUID_BYTES = 16
+# A new token that equals an existing one (odds 2^-122) fails the unique index: the batch's
+# token write is retried with fresh tokens, never fatal.
+COLLISION_ATTEMPTS = 3
+
+TokenSource = Callable[[int], list[str]]
 
 
 def token_hexes(count: int) -> list[str]:
@@ -19,3 +46,76 @@ def token_hexes(count: int) -> list[str]:
     digits = raw.hex()
     width = 2 * UUID_BYTES
     return [digits[i : i + width] for i in range(0, width * count, width)]
+
+
+def token_hash(token_hex: str) -> str:
+    """SHA-256 of a token's 32 lowercase hex digits: the form kept for revoked tokens."""
+    return hashlib.sha256(token_hex.lower().encode()).hexdigest()
+
+
+def tokens_rotate_chunk(
+    chunk: Claimed, *, job_id: int, new_tokens: TokenSource = token_hexes
+) -> int:
+    """Give every ticket with lo <= id < hi a new token; return how many were rotated.
+
+    Runs inside the chunk's transaction (the engine's). Index: the primary key range.
+    """
+    revoked = _revoke_old_tokens(chunk=chunk, job_id=job_id)
+    ids = range(chunk.lo, chunk.hi)
+    for attempt in range(1, COLLISION_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():  # a savepoint: a collision undoes only this write
+                written = _write_tokens(ids=ids, tokens=new_tokens(len(ids)))
+            break
+        except IntegrityError:
+            if attempt == COLLISION_ATTEMPTS:
+                raise
+    if written != revoked:
+        raise RuntimeError(f"chunk {chunk.seq}: {revoked} old tokens recorded, {written} new")
+    return revoked
+
+
+def _revoke_old_tokens(*, chunk: Claimed, job_id: int) -> int:
+    """INSERT ... SELECT the hashes of the range's current tokens.
+
+    The SELECT is a plain consistent read (no FOR UPDATE: that would wait on the first row
+    of the next chunk, held by another worker); each inserted row's foreign-key check
+    share-locks its ticket, so none can disappear before the new tokens are written.
+    """
+    # The hex digits whatever the column type: MariaDB's uuid casts with dashes.
+    hex_digits = Replace(Cast("token", CharField(max_length=36)), Value("-"), Value(""))
+    source = Ticket.objects.filter(pk__gte=chunk.lo, pk__lt=chunk.hi).values_list(
+        "pk", Value(job_id), SHA256(hex_digits)
+    )
+    select_sql, params = source.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in ("ticket_id", "job_id", "token_hash"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(RevokedToken._meta.db_table)} ({columns}) {select_sql}", params
+        )
+        return int(cursor.rowcount)
+
+
+def _write_tokens(*, ids: range, tokens: list[str]) -> int:
+    """Set each id's new token with one statement; ids with no ticket match nothing."""
+    table = connection.ops.quote_name(Ticket._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    pairs: list[tuple[Any, ...]] = list(zip(ids, tokens, strict=True))
+    with connection.cursor() as cursor:
+        if connection.vendor == "mysql":
+            # A derived table of (id, token) pairs from one JSON parameter: escaping a
+            # parameter per value costs mysqlclient more than the server's whole update.
+            cursor.execute(
+                f"UPDATE {table} AS t JOIN JSON_TABLE(%s, '$[*]' COLUMNS ("
+                "id BIGINT PATH '$[0]', token CHAR(32) PATH '$[1]')) AS j ON t.id = j.id"
+                " SET t.token = j.token, t.updated_at = %s",
+                [json.dumps(pairs), now],
+            )
+            return int(cursor.rowcount)
+        # SQLite: a prepared statement run in a loop inside the library is its fast path.
+        cursor.executemany(
+            f"UPDATE {table} SET token = %s, updated_at = %s WHERE id = %s",
+            [(token, now, pk) for pk, token in pairs],
+        )
+        return int(cursor.rowcount)

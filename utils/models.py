@@ -25,6 +25,8 @@ class Job(TimeStampedModel):
     # Frozen at the start: the half-open range [scope_lo, scope_hi) the job covers.
     scope_lo = models.BigIntegerField(default=0)
     scope_hi = models.BigIntegerField(default=0)
+    # Rows in scope when the job started; progress is counted against it.
+    total = models.PositiveBigIntegerField(default=0)
     chunk_size = models.PositiveIntegerField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

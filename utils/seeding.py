@@ -70,7 +70,11 @@ def seed_run(
             **{name: value for name, value in asked.items() if value is not None},
         }
         return JobDraft(
-            params=params, scope_lo=0, scope_hi=options.count, chunk_size=params["batch_size"]
+            params=params,
+            scope_lo=0,
+            scope_hi=options.count,
+            chunk_size=params["batch_size"],
+            total=options.count,
         )
 
     job = job_open(

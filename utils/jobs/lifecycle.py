@@ -32,6 +32,7 @@ class JobDraft:
     scope_lo: int
     scope_hi: int
     chunk_size: int
+    total: int
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def job_abandon(*, job: Job) -> None:
 def job_progress(*, job: Job) -> JobProgress:
     """Rows done so far, summed over done chunks (there is no hot counter row to contend on)."""
     done = job.chunks.filter(state=Chunk.State.DONE).aggregate(rows=Sum("rows"))["rows"]
-    return JobProgress(done=done or 0, total=job.scope_hi - job.scope_lo)
+    return JobProgress(done=done or 0, total=job.total)
 
 
 def job_finish(*, job: Job) -> bool:
@@ -115,6 +116,7 @@ def _job_create(*, kind: str, draft: Callable[[], JobDraft]) -> Job:
                 scope_lo=frozen.scope_lo,
                 scope_hi=frozen.scope_hi,
                 chunk_size=frozen.chunk_size,
+                total=frozen.total,
                 started_at=timezone.now(),
             )
             chunks_plan(job=job)

@@ -9,10 +9,8 @@ import time
 from datetime import timedelta
 from typing import Never, TextIO
 
+from django.conf import settings
 from tqdm import tqdm
-
-# Without a terminal: a line once the first batch has committed, then one at most this often.
-LINE_EVERY_SECONDS = 5.0
 
 
 class Progress:
@@ -32,7 +30,9 @@ class Progress:
             self._bar.update(rows)
             return
         now = time.monotonic()
-        if self._last_line is None or now - self._last_line >= LINE_EVERY_SECONDS:
+        # Without a terminal: a line once the first batch has committed, then one at most
+        # every JOB_PROGRESS_SECONDS.
+        if self._last_line is None or now - self._last_line >= settings.JOB_PROGRESS_SECONDS:
             self._last_line = now
             print(self.line(), file=self.stream, flush=True)
 

@@ -8,7 +8,9 @@ the run the same way and is recorded on the job, which stays resumable.
 
 import asyncio
 import os
+import random
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -37,9 +39,12 @@ from utils.models import Job
 # Work for one chunk: called inside the chunk's transaction, returns the rows it wrote.
 ChunkWork = Callable[[Claimed], int]
 
-# MySQL: 1205 lock wait timeout, 1213 deadlock. The transaction was rolled back: retry it.
+# MySQL: 1205 lock wait timeout, 1213 deadlock. The transaction was rolled back: retry it,
+# after a random pause so that the workers that collided do not collide again. (Seen here:
+# concurrent INSERTs of barcodes whose deleted twins InnoDB had not purged yet.)
 TRANSIENT_ERRORS = {1205, 1213}
-CHUNK_ATTEMPTS = 3
+CHUNK_ATTEMPTS = 5
+RETRY_PAUSE_SECONDS = 0.05
 # Chunks claimed per worker in one claim transaction: each claim costs a commit, and with
 # one claim per chunk those commits were a tenth of the server's time when seeding.
 CLAIM_AHEAD = 4
@@ -184,6 +189,7 @@ class _Run:
             except OperationalError as exc:
                 if attempt == CHUNK_ATTEMPTS or exc.args[0] not in TRANSIENT_ERRORS:
                     raise
+                time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * attempt))
         raise AssertionError("unreachable")
 
     def _fail(self, exc: BaseException) -> None:

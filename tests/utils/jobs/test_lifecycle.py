@@ -35,7 +35,7 @@ def test_resume_refuses_parameters_that_differ_from_the_job(make_job) -> None:
             requested={"rows": 11},
             resume=True,
             abandon=False,
-            draft=lambda: JobDraft(params={}, scope_lo=0, scope_hi=0, chunk_size=1),
+            draft=lambda: JobDraft(params={}, scope_lo=0, scope_hi=0, chunk_size=1, total=0),
         )
 
 

@@ -9,7 +9,7 @@ def test_without_a_terminal_reports_the_first_batch_from_the_resumed_position() 
     for _ in range(6):
         progress.advance(100)
     progress.close()
-    # One line at once, then none until LINE_EVERY_SECONDS have passed.
+    # One line at once, then none until JOB_PROGRESS_SECONDS (5) have passed.
     [line] = stream.getvalue().splitlines()
     assert line.startswith("seed: 500/1,000 (50%), ")
     assert " rows/s, ETA " in line

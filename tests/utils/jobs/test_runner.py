@@ -1,6 +1,7 @@
 import threading
 
 import pytest
+from django.db import OperationalError
 
 from utils.jobs import JobFailed, run
 from utils.jobs.claims import Claimed
@@ -47,3 +48,19 @@ def test_a_failing_chunk_fails_the_run_and_resume_finishes_the_rest(make_job) ->
     outcome = run(make_job(resume=True), work=lambda chunk: 1)
 
     assert (outcome.status, outcome.done) == ("completed", 10)
+
+
+def test_a_deadlocked_chunk_is_retried_and_committed_once(make_job) -> None:
+    job = make_job(rows=3, chunk_size=1)
+    attempts: list[int] = []
+
+    def deadlocks_once(chunk: Claimed) -> int:
+        attempts.append(chunk.seq)
+        if attempts.count(chunk.seq) == 1 and chunk.seq == 1:
+            raise OperationalError(1213, "Deadlock found when trying to get lock")
+        return 1
+
+    outcome = run(job, work=deadlocks_once)
+
+    assert (outcome.status, outcome.done) == ("completed", 3)
+    assert sorted(attempts) == [0, 1, 1, 2]

@@ -1,0 +1,162 @@
+"""regenerate_tokens in real subprocesses, with real signals and several workers."""
+
+import random
+import signal
+import subprocess
+
+import pytest
+from django.core.management import call_command
+
+from tests.factories import TicketFactory
+from ticket.models import RevokedToken, Ticket
+from ticket.services import REGENERATE_KIND, rotation_job_open
+from ticket.tokens import token_hash
+from utils.management.base import EXIT_INTERRUPTED
+from utils.models import Chunk, Job
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TICKETS = 6000
+SMALL_BATCHES = ("--batch-size=20", "--lease-seconds=1")
+
+
+@pytest.fixture
+def old_tokens() -> dict[int, str]:
+    call_command("seed_users", count=10, seed=1)
+    call_command("seed_orders", count=50, seed=1)
+    call_command("seed_tickets", count=TICKETS, seed=1)
+    return {pk: token.hex for pk, token in Ticket.objects.values_list("pk", "token")}
+
+
+def assert_rotated_exactly_once(old_tokens: dict[int, str]) -> Job:
+    job = Job.objects.get(kind=REGENERATE_KIND)
+    assert job.status == Job.Status.COMPLETED
+    new = {
+        pk: token.hex
+        for pk, token in Ticket.objects.filter(pk__in=old_tokens).values_list("pk", "token")
+    }
+    assert len(new) == len(old_tokens)
+    assert all(new[pk] != old_tokens[pk] for pk in old_tokens)
+    assert len(set(new.values())) == len(new)
+    revoked = dict(RevokedToken.objects.filter(job=job).values_list("ticket_id", "token_hash"))
+    assert revoked == {pk: token_hash(token) for pk, token in old_tokens.items()}
+    return job
+
+
+def signal_after_batches(process: "subprocess.Popen[str]", batches: int, signum: int) -> str:
+    """Read `batches` progress lines (each is a committed batch), then send the signal."""
+    assert process.stderr is not None
+    lines = [process.stderr.readline() for _ in range(batches)]
+    assert all(line.startswith("regenerate_tokens:") for line in lines), lines
+    process.send_signal(signum)
+    _, rest = process.communicate(timeout=120)
+    return "".join(lines) + rest
+
+
+def test_resume_after_kill_at_random_points_rotates_each_ticket_once(
+    old_tokens, spawn, manage
+) -> None:
+    chance = random.Random()
+    for round_number in range(3):
+        resume = ("--resume",) if round_number else ()
+        process = spawn("regenerate_tokens", *SMALL_BATCHES, *resume)
+        signal_after_batches(process, chance.randint(1, 25), signal.SIGKILL)
+        assert Job.objects.get(kind=REGENERATE_KIND).status != Job.Status.COMPLETED
+
+    result = manage("regenerate_tokens", "--resume")
+
+    assert result.returncode == 0, result.stderr
+    assert_rotated_exactly_once(old_tokens)
+
+
+def test_sigterm_commits_in_flight_batches_and_exits_resumable(old_tokens, spawn, manage) -> None:
+    process = spawn("regenerate_tokens", *SMALL_BATCHES)
+    output = signal_after_batches(process, 3, signal.SIGTERM)
+
+    assert process.returncode == EXIT_INTERRUPTED
+    assert "python manage.py regenerate_tokens --resume" in output
+    job = Job.objects.get(kind=REGENERATE_KIND)
+    assert job.status == Job.Status.INTERRUPTED
+    done = sum(job.chunks.filter(state=Chunk.State.DONE).values_list("rows", flat=True))
+    assert RevokedToken.objects.filter(job=job).count() == done  # no half batch
+
+    result = manage("regenerate_tokens", "--resume")
+
+    assert result.returncode == 0, result.stderr
+    assert_rotated_exactly_once(old_tokens)
+    printed = output + result.stdout + result.stderr
+    assert not any(token in printed for token in old_tokens.values())
+
+
+def test_two_workers_share_a_job_while_a_third_is_killed(old_tokens, spawn) -> None:
+    rotation_job_open(batch_size=10)
+    workers = [
+        spawn("regenerate_tokens", "--resume", "--lease-seconds=1", "--concurrency=1")
+        for _ in range(3)
+    ]
+    signal_after_batches(workers[2], 2, signal.SIGKILL)
+
+    for worker in workers[:2]:
+        _, stderr = worker.communicate(timeout=300)
+        assert worker.returncode == 0, stderr
+
+    job = assert_rotated_exactly_once(old_tokens)
+    owners = set(job.chunks.values_list("lease_owner", flat=True))
+    assert len(owners) == 3  # every worker completed batches of the one job
+
+
+def test_tickets_created_after_the_start_keep_their_tokens(old_tokens, manage) -> None:
+    rotation_job_open(batch_size=500)
+    late = TicketFactory.create_batch(5)
+
+    result = manage("regenerate_tokens", "--resume")
+
+    assert result.returncode == 0, result.stderr
+    assert_rotated_exactly_once(old_tokens)
+    for ticket in late:
+        assert Ticket.objects.get(pk=ticket.pk).token == ticket.token
+    assert not RevokedToken.objects.filter(ticket__in=late).exists()
+
+
+def test_redis_down_does_not_stop_the_job(old_tokens, manage) -> None:
+    result = manage("regenerate_tokens", env_extra={"REDIS_URL": "redis://127.0.0.1:9/0"})
+    assert result.returncode == 0, result.stderr
+    assert_rotated_exactly_once(old_tokens)
+
+
+def test_a_second_run_is_refused_while_one_is_unfinished(old_tokens, manage) -> None:
+    rotation_job_open()
+    result = manage("regenerate_tokens")
+    assert result.returncode == 1
+    assert "--resume" in result.stderr
+    assert "--abandon" in result.stderr
+    assert not RevokedToken.objects.exists()
+
+
+def test_status_prints_the_job_record(old_tokens, manage) -> None:
+    call_command("regenerate_tokens")
+    result = manage("regenerate_tokens", "--status")
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"regenerate_tokens job #{Job.objects.get(kind=REGENERATE_KIND).pk}: completed"
+        in result.stdout
+    )
+    assert f"done      {TICKETS:,}/{TICKETS:,} (100.0%)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--batch-size=0"], 2, "--batch-size: expected a positive integer, got '0'"),
+        (["--concurrency=-2"], 2, "--concurrency: expected a positive integer, got '-2'"),
+        (["--lease-seconds=x"], 2, "--lease-seconds: expected a positive integer, got 'x'"),
+        (["--status=999"], 1, "there is no regenerate_tokens job #999"),
+    ],
+)
+def test_bad_arguments_get_one_line_and_change_nothing(manage, args, code, message) -> None:
+    TicketFactory.create()
+    result = manage("regenerate_tokens", *args)
+    assert result.returncode == code
+    assert result.stderr.count("\n") == 1
+    assert message in result.stderr
+    assert not Job.objects.exists()
