@@ -32,6 +32,11 @@ COLLISION_ATTEMPTS = 3
 TokenSource = Callable[[int], list[str]]
 
 
+class TokenCollision(Exception):
+    """New tokens kept colliding. Raised instead of the database's error, whose message
+    quotes the duplicate value: an existing ticket's live token."""
+
+
 def token_hexes(count: int) -> list[str]:
     """`count` random version-4 UUIDs as 32 hex digits, from the OS's CSPRNG.
 
@@ -69,7 +74,9 @@ def tokens_rotate_chunk(
             break
         except IntegrityError:
             if attempt == COLLISION_ATTEMPTS:
-                raise
+                raise TokenCollision(
+                    f"chunk {chunk.seq}: new tokens collided {attempt} times in a row"
+                ) from None
     if written != revoked:
         raise RuntimeError(f"chunk {chunk.seq}: {revoked} old tokens recorded, {written} new")
     return revoked

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from tests.factories import TicketFactory
 from ticket.models import RevokedToken, Ticket
-from ticket.tokens import token_hash, token_hexes, tokens_rotate_chunk
+from ticket.tokens import TokenCollision, token_hash, token_hexes, tokens_rotate_chunk
 from utils.jobs.claims import Claimed
 from utils.models import Job
 
@@ -50,3 +50,19 @@ def test_a_colliding_new_token_is_retried_not_fatal() -> None:
     assert all(new[pk].hex != old[pk] for pk in old)
     hashes = set(RevokedToken.objects.filter(job=job).values_list("token_hash", flat=True))
     assert hashes == {token_hash(token) for token in old.values()}
+
+
+@pytest.mark.django_db
+def test_endless_collisions_fail_without_quoting_the_token() -> None:
+    ticket, other = TicketFactory.create_batch(2)
+    job = Job.objects.create(kind="test", chunk_size=10)
+    live = other.token.hex
+    chunk = Claimed(pk=0, seq=0, lo=ticket.pk, hi=ticket.pk + 1)
+
+    with pytest.raises(TokenCollision) as failure, transaction.atomic():
+        tokens_rotate_chunk(chunk, job_id=job.pk, new_tokens=lambda count: [live] * count)
+
+    assert live not in str(failure.value)
+    assert str(other.token) not in str(failure.value)
+    assert failure.value.__cause__ is None
+    assert failure.value.__suppress_context__

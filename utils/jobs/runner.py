@@ -68,16 +68,15 @@ def run(
     work: ChunkWork,
     concurrency: int = 1,
     lease_seconds: int = 30,
-    label: str = "",
 ) -> Outcome:
     """Work the job's chunks until none is left or a stop is asked; raise JobFailed on error."""
     if connections["default"].vendor == "sqlite":
         concurrency = 1  # SQLite has one writer at a time: more threads would only queue
-    return _Run(job, work, concurrency, lease_seconds, label or job.kind).execute()
+    return _Run(job, work, concurrency, lease_seconds).execute()
 
 
 class _Run:
-    def __init__(self, job: Job, work: ChunkWork, concurrency: int, lease_seconds: int, label: str):
+    def __init__(self, job: Job, work: ChunkWork, concurrency: int, lease_seconds: int):
         self.job = job
         self.work = work
         self.concurrency = concurrency
@@ -85,7 +84,7 @@ class _Run:
         self.lease_seconds = lease_seconds
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         progress = job_progress(job=job)
-        self.progress = Progress(label=label, done=progress.done, total=progress.total)
+        self.progress = Progress(label=job.kind, done=progress.done, total=progress.total)
         self.error: BaseException | None = None
 
     def execute(self) -> Outcome:
@@ -94,7 +93,9 @@ class _Run:
         finally:
             self.progress.close()
         if self.error is not None:
-            job_stopped(job=self.job, status=Job.Status.FAILED, error=_one_line(self.error))
+            # With the database gone the failure cannot be recorded; the job stays resumable.
+            with suppress(DatabaseError):
+                job_stopped(job=self.job, status=Job.Status.FAILED, error=_one_line(self.error))
             raise JobFailed(f"{self.job.kind} job #{self.job.pk} failed: {_one_line(self.error)}")
         finished = job_finish(job=self.job)
         if not finished:

@@ -52,10 +52,13 @@ class JobCommand(BaseCommand):
         parser.__class__ = _OneLineErrorParser
         return parser
 
-    def add_job_arguments(self, parser: CommandParser) -> None:
+    def add_job_arguments(self, parser: CommandParser, *, concurrency: int = 2) -> None:
         parser.add_argument("--batch-size", type=positive_int, help="rows per batch (default 1000)")
         parser.add_argument(
-            "--concurrency", type=positive_int, default=2, help="worker threads (default 2)"
+            "--concurrency",
+            type=positive_int,
+            default=concurrency,
+            help=f"worker threads, one database connection each (default {concurrency})",
         )
         parser.add_argument(
             "--lease-seconds",

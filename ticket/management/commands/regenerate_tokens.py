@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from ticket.services import REGENERATE_KIND, ticket_tokens_regenerate
+from ticket.services import REGENERATE_KIND, ROTATION_CONCURRENCY, ticket_tokens_regenerate
 from utils.jobs.status import job_find, job_status_text
 from utils.management.base import JobCommand, positive_int
 
@@ -14,7 +14,7 @@ class Command(JobCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        self.add_job_arguments(parser)
+        self.add_job_arguments(parser, concurrency=ROTATION_CONCURRENCY)
         parser.add_argument(
             "--status",
             nargs="?",
