@@ -5,7 +5,8 @@ export
 
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
-# mysqlclient is only built when DATABASE_URL asks for MySQL/MariaDB.
+# mysqlclient is only built when DATABASE_URL asks for MySQL/MariaDB; --inexact keeps it
+# installed when a later run does not ask for it.
 EXTRAS := $(if $(findstring mysql,$(DATABASE_URL)),--extra mysql,)
 RUN := $(UV) run --frozen $(EXTRAS)
 
@@ -16,6 +17,7 @@ demo: sync
 	$(RUN) python manage.py seed_users --count=200 --resume
 	$(RUN) python manage.py seed_orders --count=1000 --resume
 	$(RUN) python manage.py seed_tickets --count=10000 --resume
+	$(RUN) python manage.py regenerate_tokens --resume
 	$(RUN) python manage.py stats
 
 test: sync
@@ -30,9 +32,10 @@ check: lint test
 
 bench: sync
 	$(RUN) python bench/seed_tickets.py
+	$(RUN) python bench/regenerate_tokens.py
 
 sync: $(UV)
-	$(UV) sync --frozen $(EXTRAS)
+	$(UV) sync --frozen --inexact $(EXTRAS)
 
 # uv from pip where Python has it, else from its official installer.
 $(UV):

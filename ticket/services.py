@@ -142,9 +142,13 @@ class TokenCheck:
 
 def token_check(*, token: str) -> TokenCheck:
     """Tell whether a presented token is valid (with its ticket), revoked (with when, and
-    the ticket it belonged to) or unknown. Not cached: each answer is one or two unique-index
-    probes, about the cost of one cache round trip, and a cache could answer "valid" for a
-    token that a rotation has just replaced."""
+    the ticket it belonged to) or unknown: one or two unique-index probes.
+
+    Not cached. Measured on MariaDB + Redis here: 0.77 ms for a valid answer, 1.66 ms for
+    an unknown one, 0.21 ms for a Redis GET. A cache would save about half a millisecond,
+    but must never answer "valid" for a token whose rotation has committed, even when Redis
+    hangs; that belongs with the endpoint that needs the speed, and its benchmark.
+    """
     try:
         value = uuid.UUID(token)
     except (ValueError, TypeError, AttributeError):
