@@ -13,7 +13,3 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
     # "=barcode" is an exact match, served by the unique barcode index.
     search_fields = ("=barcode",)
     show_full_result_count = False
-
-    @admin.display(description="token")
-    def token_hint(self, ticket: Ticket) -> str:
-        return ticket.token_hint
