@@ -127,7 +127,7 @@ def _rotation_draft(*, batch_size: int) -> JobDraft:
     return JobDraft(
         params={"batch_size": batch_size},
         scope_lo=lo,
-        scope_hi=max(lo, hi),
+        scope_hi=hi,
         chunk_size=batch_size,
         total=scope["count"],
     )
@@ -151,7 +151,7 @@ def token_check(*, token: str) -> TokenCheck:
     """
     try:
         value = uuid.UUID(token)
-    except (ValueError, TypeError, AttributeError):
+    except ValueError:
         return TokenCheck(status="unknown")
     # Index: the unique token index.
     ticket = Ticket.objects.filter(token=value).first()
