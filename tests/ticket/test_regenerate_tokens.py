@@ -160,3 +160,9 @@ def test_bad_arguments_get_one_line_and_change_nothing(manage, args, code, messa
     assert result.stderr.count("\n") == 1
     assert message in result.stderr
     assert not Job.objects.exists()
+
+
+def test_with_no_tickets_the_job_completes_at_once() -> None:
+    call_command("regenerate_tokens")
+    job = Job.objects.get(kind=REGENERATE_KIND)
+    assert (job.status, job.total, job.chunks.count()) == (Job.Status.COMPLETED, 0, 0)
