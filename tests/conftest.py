@@ -67,3 +67,14 @@ def spawn(command_env: dict[str, str]) -> Spawn:
         )
 
     return start
+
+
+def signal_after_batches(process: "subprocess.Popen[str]", batches: int, signum: int) -> str:
+    """Read `batches` progress lines (each is a committed batch), then send the signal and
+    wait for the process; return everything it wrote to stderr."""
+    assert process.stderr is not None
+    lines = [process.stderr.readline() for _ in range(batches)]
+    assert all(" rows/s, ETA " in line for line in lines), lines
+    process.send_signal(signum)
+    _, rest = process.communicate(timeout=120)
+    return "".join(lines) + rest

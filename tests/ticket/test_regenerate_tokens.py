@@ -2,11 +2,11 @@
 
 import random
 import signal
-import subprocess
 
 import pytest
 from django.core.management import call_command
 
+from tests.conftest import signal_after_batches
 from tests.factories import TicketFactory
 from ticket.models import RevokedToken, Ticket
 from ticket.services import REGENERATE_KIND, rotation_job_open
@@ -41,16 +41,6 @@ def assert_rotated_exactly_once(old_tokens: dict[int, str]) -> Job:
     revoked = dict(RevokedToken.objects.filter(job=job).values_list("ticket_id", "token_hash"))
     assert revoked == {pk: token_hash(token) for pk, token in old_tokens.items()}
     return job
-
-
-def signal_after_batches(process: "subprocess.Popen[str]", batches: int, signum: int) -> str:
-    """Read `batches` progress lines (each is a committed batch), then send the signal."""
-    assert process.stderr is not None
-    lines = [process.stderr.readline() for _ in range(batches)]
-    assert all(line.startswith("regenerate_tokens:") for line in lines), lines
-    process.send_signal(signum)
-    _, rest = process.communicate(timeout=120)
-    return "".join(lines) + rest
 
 
 def test_resume_after_kill_at_random_points_rotates_each_ticket_once(

@@ -5,6 +5,7 @@ import signal
 import pytest
 from django.core.management import call_command
 
+from tests.conftest import signal_after_batches
 from ticket.models import Ticket
 from utils.management.base import EXIT_INTERRUPTED
 from utils.models import Job
@@ -24,9 +25,7 @@ def orders() -> None:
 def interrupt(spawn, signum: int) -> int:
     """Start a run, wait until it reports progress (batches have committed), signal it."""
     process = spawn(*RUN)
-    assert "seed_tickets:" in process.stderr.readline()
-    process.send_signal(signum)
-    process.communicate(timeout=120)
+    signal_after_batches(process, 1, signum)
     return int(process.returncode)
 
 
@@ -67,9 +66,7 @@ def test_sigterm_commits_in_flight_batches_and_exits_resumable(orders, spawn, ma
 
 def test_ctrl_c_prints_how_to_resume(orders, spawn) -> None:
     process = spawn(*RUN)
-    assert "seed_tickets:" in process.stderr.readline()
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
+    stderr = signal_after_batches(process, 1, signal.SIGINT)
     assert process.returncode == EXIT_INTERRUPTED
     assert "python manage.py seed_tickets --resume" in stderr
 

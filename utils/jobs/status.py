@@ -1,6 +1,6 @@
 """A job's record as text, for `--status`."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -44,5 +44,5 @@ def job_status_text(*, job: Job) -> str:
     return "\n".join(lines)
 
 
-def _when(moment: object) -> str:
+def _when(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else "-"
