@@ -1,13 +1,13 @@
 # `make demo` runs the main job on the embedded default; `make test` runs the tests.
-# Both set up their environment first (installing uv if it is missing).
--include .env
-export
+# Both set up their environment first (installing uv if it is missing). The commands read
+# `.env` themselves (python-dotenv), so make never parses it.
 
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
-# mysqlclient is only built when DATABASE_URL asks for MySQL/MariaDB; --inexact keeps it
-# installed when a later run does not ask for it.
-EXTRAS := $(if $(findstring mysql,$(DATABASE_URL)),--extra mysql,)
+# mysqlclient is only built when DATABASE_URL (in the environment or in .env) asks for
+# MySQL/MariaDB; --inexact keeps it installed when a later run does not ask for it.
+DATABASE_URL_ANYWHERE := $(DATABASE_URL) $(shell grep -s '^[[:space:]]*DATABASE_URL=' .env)
+EXTRAS := $(if $(findstring mysql,$(DATABASE_URL_ANYWHERE)),--extra mysql,)
 RUN := $(UV) run --frozen $(EXTRAS)
 
 .PHONY: demo test check lint bench sync
@@ -31,6 +31,7 @@ lint: sync
 check: lint test
 
 bench: sync
+	$(UV) sync --frozen --inexact $(EXTRAS) --group bench
 	$(RUN) python bench/seed_tickets.py
 	$(RUN) python bench/regenerate_tokens.py
 

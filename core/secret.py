@@ -1,4 +1,5 @@
 import os
+import tempfile
 from pathlib import Path
 
 from django.core.management.utils import get_random_secret_key
@@ -8,13 +9,19 @@ def secret_key(path: Path) -> str:
     """Return the key stored at `path`, creating it once (mode 0600) on a first run.
 
     This lets a fresh clone run with no environment while keeping the key out of git;
-    production sets DJANGO_SECRET_KEY instead.
+    production sets DJANGO_SECRET_KEY instead. The key is written to a temporary file and
+    linked into place, which fails if the file exists: no process ever reads it half
+    written, and when two start at once, both use the first one's key.
     """
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    if path.exists():
         return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        key = get_random_secret_key()
-        handle.write(key)
-    return key
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(get_random_secret_key())
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(temporary)
+    return path.read_text().strip()

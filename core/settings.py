@@ -9,7 +9,15 @@ from typing import Any
 
 import django_stubs_ext
 
-from core.env import env_bool, env_database, env_int, env_list, env_redis_url, env_str
+from core.env import (
+    env_bool,
+    env_choice,
+    env_database,
+    env_int,
+    env_list,
+    env_redis_url,
+    env_str,
+)
 from core.secret import secret_key
 
 # Lets admin.ModelAdmin[Model] and friends be subscripted at run time, as the type stubs ask.
@@ -137,18 +145,25 @@ SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_TLS_PROXY") else None
 )
-SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_SECONDS = env_int(
+    "DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, maximum=63_072_000
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 
 # Without a terminal, batch jobs print a progress line at most this often (0: every batch).
-JOB_PROGRESS_SECONDS = env_int("JOB_PROGRESS_SECONDS", 5)
+JOB_PROGRESS_SECONDS = env_int("JOB_PROGRESS_SECONDS", 5, maximum=3600)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice(
+            "LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+        ),
+    },
 }

@@ -13,8 +13,17 @@ ROOT = Path(__file__).resolve().parent.parent
 Manage = Callable[..., subprocess.CompletedProcess[str]]
 Spawn = Callable[..., "subprocess.Popen[str]"]
 
+# A job command whose chunks are slow on purpose, started like manage.py (see slow_job.py).
+SLOW_JOB = ("-m", "tests.utils.jobs.slow_job")
 
-def _database_url() -> str:
+# For what only a database server has (KILL CONNECTION, other sessions' locks). CI runs the
+# suite on MariaDB too, where these run.
+mysql_only = pytest.mark.skipif(
+    connection.vendor != "mysql", reason="needs MySQL/MariaDB (CI runs the suite on both)"
+)
+
+
+def database_url() -> str:
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
@@ -27,7 +36,8 @@ def command_env(transactional_db: None) -> dict[str, str]:
     """Environment for a `manage.py` subprocess that works on the test database."""
     return {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "core.settings",
+        "DATABASE_URL": database_url(),
         "PYTHONUNBUFFERED": "1",
         # A progress line per committed batch: tests wait on these lines, never on time.
         "JOB_PROGRESS_SECONDS": "0",
@@ -42,7 +52,8 @@ def manage(command_env: dict[str, str]) -> Manage:
         *args: str, env_extra: dict[str, str] | None = None, **kwargs: Any
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), *args],
+            [sys.executable, *_program(args)],
+            cwd=ROOT,
             env={**command_env, **(env_extra or {})},
             capture_output=True,
             text=True,
@@ -59,7 +70,8 @@ def spawn(command_env: dict[str, str]) -> Spawn:
 
     def start(*args: str) -> "subprocess.Popen[str]":
         return subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), *args],
+            [sys.executable, *_program(args)],
+            cwd=ROOT,
             env=command_env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -69,12 +81,23 @@ def spawn(command_env: dict[str, str]) -> Spawn:
     return start
 
 
-def signal_after_batches(process: "subprocess.Popen[str]", batches: int, signum: int) -> str:
-    """Read `batches` progress lines (each is a committed batch), then send the signal and
-    wait for the process; return everything it wrote to stderr."""
+def _program(args: tuple[str, ...]) -> list[str]:
+    """`args` of manage.py, or of a module when they start with -m."""
+    return list(args) if args[:1] == ("-m",) else [str(ROOT / "manage.py"), *args]
+
+
+def progress_lines(process: "subprocess.Popen[str]", count: int) -> str:
+    """Read `count` progress lines (each one a committed batch) from the process's stderr."""
     assert process.stderr is not None
-    lines = [process.stderr.readline() for _ in range(batches)]
+    lines = [process.stderr.readline() for _ in range(count)]
     assert all(" rows/s, ETA " in line for line in lines), lines
+    return "".join(lines)
+
+
+def signal_after_batches(process: "subprocess.Popen[str]", batches: int, signum: int) -> str:
+    """Wait for `batches` committed batches, then send the signal and wait for the process;
+    return everything it wrote to stderr."""
+    lines = progress_lines(process, batches)
     process.send_signal(signum)
     _, rest = process.communicate(timeout=120)
-    return "".join(lines) + rest
+    return lines + rest

@@ -18,10 +18,11 @@ def test_staff_can_browse_every_list(staff_client: Client, page: str) -> None:
     TicketFactory.create()
     job_open(
         kind="demo",
+        draft=lambda: JobDraft(params={}, scope_lo=0, scope_hi=3, total=3),
         requested={},
+        batch_size=1,
         resume=False,
         abandon=False,
-        draft=lambda: JobDraft(params={}, scope_lo=0, scope_hi=3, chunk_size=1, total=3),
     )
     assert staff_client.get(f"/admin/{page}/", secure=True).status_code == 200
 

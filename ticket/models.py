@@ -41,7 +41,10 @@ class RevokedToken(models.Model):
     # auto-increment id also spares concurrent INSERT ... SELECTs the table's AUTO-INC lock,
     # and a job's rows append in key order.
     pk = models.CompositePrimaryKey("job", "ticket")
-    job = models.ForeignKey("utils.Job", on_delete=models.PROTECT)
+    # No foreign-key constraint in the database: its check would share-lock the job's row
+    # from every rotation batch, and claims and abandonment lock that row exclusively
+    # (utils/jobs/claims.py). Django still refuses to delete a job that has revocations.
+    job = models.ForeignKey("utils.Job", on_delete=models.PROTECT, db_constraint=False)
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="revoked_tokens")
     # Index: a presented token that matches no ticket is looked up here by hash.
     token_hash = models.CharField(max_length=64, db_index=True)

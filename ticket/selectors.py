@@ -23,3 +23,12 @@ def stats_summary() -> Stats:
         # Index: the order foreign key's index holds the NULLs, a range scan.
         unsold=Ticket.objects.filter(order__isnull=True).count(),
     )
+
+
+def tickets_range_end(lo: int, limit: int, size: int) -> int:
+    """Where a batch of `size` tickets that starts at id `lo` ends (exclusive), at most
+    `limit`: just before the next batch's first ticket. Counting tickets, not ids, keeps a
+    batch to `size` rows however sparse the ids are. Index: the primary key, read from lo."""
+    after = Ticket.objects.filter(pk__gte=lo, pk__lt=limit).order_by("pk").values_list("pk")
+    following = after[size : size + 1].first()
+    return following[0] if following else limit

@@ -2,6 +2,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from random import Random
 from typing import Any, Literal
 
 from django.db.models import Count, Max, Min
@@ -9,19 +10,11 @@ from django.db.models import Count, Max, Min
 from order.models import Order
 from order.selectors import order_ids
 from ticket.models import RevokedToken, Ticket
+from ticket.selectors import tickets_range_end
 from ticket.tokens import token_hash, token_hexes, tokens_rotate_chunk
-from utils.jobs import JobDraft, JobError, Outcome, job_open, run
-from utils.jobs.claims import Claimed
-from utils.jobs.runner import ChunkWork
+from utils.jobs import ChunkWork, JobDraft, JobError, Outcome, RunOptions, job_open, job_run
 from utils.models import Job
-from utils.seeding import (
-    DEFAULT_BATCH_SIZE,
-    SeedOptions,
-    barcode,
-    chunk_random,
-    code_key,
-    seed_run,
-)
+from utils.seeding import SeedOptions, barcode, numbers_reserve, seed_run, seed_work
 from utils.sql import rows_insert
 
 DEFAULT_UNSOLD_RATIO = 0.1
@@ -32,6 +25,8 @@ REGENERATE_KIND = "regenerate_tokens"
 ROTATION_CONCURRENCY = 4
 TICKET_COLUMNS = ("barcode", "token", "order")
 
+SEED_TICKETS_KIND = "seed_tickets"
+
 
 def tickets_seed(*, options: SeedOptions, unsold_ratio: float | None = None) -> Outcome:
     """Create `options.count` tickets over the existing orders, a share of them unsold.
@@ -41,7 +36,7 @@ def tickets_seed(*, options: SeedOptions, unsold_ratio: float | None = None) -> 
     tokens are fresh random UUIDs by design.
     """
     return seed_run(
-        kind="seed_tickets",
+        kind=SEED_TICKETS_KIND,
         options=options,
         requested={"unsold_ratio": unsold_ratio},
         freeze=_freeze,
@@ -49,88 +44,79 @@ def tickets_seed(*, options: SeedOptions, unsold_ratio: float | None = None) -> 
     )
 
 
-def _freeze() -> dict[str, Any]:
+def _freeze(count: int, seed: int) -> dict[str, Any]:
     highest_order = Order.objects.aggregate(highest=Max("pk"))["highest"]
     if highest_order is None:
         raise JobError("there are no orders yet: run seed_orders first")
-    # Barcodes number from the highest ticket id so far: later runs never reuse a number.
-    highest_ticket = Ticket.objects.aggregate(highest=Max("pk"))["highest"] or 0
+    key, first = numbers_reserve(name="barcode", count=count, seed=seed, first=_highest_ticket)
     return {
         "unsold_ratio": DEFAULT_UNSOLD_RATIO,
-        "offset": highest_ticket,
+        "barcode_key": key,
+        "first_number": first,
         "max_order_id": highest_order,
     }
+
+
+def _highest_ticket() -> int:
+    return Ticket.objects.aggregate(highest=Max("pk"))["highest"] or 0
 
 
 def _work_for(job: Job) -> ChunkWork:
     orders = order_ids(up_to=job.params["max_order_id"])
     unsold_ratio = job.params["unsold_ratio"]
-    offset = job.params["offset"]
-    key = code_key(job.params["seed"], "barcode")
+    first = job.params["first_number"]
+    key = job.params["barcode_key"]
 
-    def work(chunk: Claimed) -> int:
-        rng = chunk_random(job=job, chunk=chunk)
-        tokens = token_hexes(chunk.hi - chunk.lo)
-        rows = [
-            (
-                barcode(offset + n, key),
-                token,
-                None if rng.random() < unsold_ratio else orders[int(rng.random() * len(orders))],
-            )
-            for n, token in zip(range(chunk.lo, chunk.hi), tokens, strict=True)
-        ]
-        rows_insert(model=Ticket, fields=TICKET_COLUMNS, rows=rows)
-        return len(rows)
+    def row(rng: Random, n: int) -> tuple[str, int | None]:
+        unsold, pick = rng.random(), rng.random()  # two draws a row, whatever is drawn
+        order = None if unsold < unsold_ratio else orders[int(pick * len(orders))]
+        return barcode(first + n, key), order
 
-    return work
+    return seed_work(job=job, row=row, write=_tickets_insert)
 
 
-def ticket_tokens_regenerate(
-    *,
-    batch_size: int | None = None,
-    concurrency: int = ROTATION_CONCURRENCY,
-    lease_seconds: int = 30,
-    resume: bool = False,
-    abandon: bool = False,
-) -> Outcome:
+def _tickets_insert(rows: list[tuple[str, int | None]]) -> None:
+    tokens = token_hexes(len(rows))
+    rows_insert(
+        model=Ticket,
+        fields=TICKET_COLUMNS,
+        rows=[(code, token, order) for (code, order), token in zip(rows, tokens, strict=True)],
+    )
+
+
+def ticket_tokens_regenerate(*, options: RunOptions) -> Outcome:
     """Give every ticket that exists now a new token, recording the old ones as revoked.
 
     The scope is frozen at the start: tickets created later already carry fresh tokens.
     Any number of processes may run this with resume=True to share the job.
     """
-    job = rotation_job_open(batch_size=batch_size, resume=resume, abandon=abandon)
-    return run(
-        job,
-        work=partial(tokens_rotate_chunk, job_id=job.pk),
-        concurrency=concurrency,
-        lease_seconds=lease_seconds,
+    return job_run(
+        kind=REGENERATE_KIND,
+        options=options,
+        draft=_rotation_draft,
+        requested={},
+        work_for=lambda job: partial(tokens_rotate_chunk, job_id=job.pk),
+        split=tickets_range_end,
     )
 
 
-def rotation_job_open(
-    *, batch_size: int | None = None, resume: bool = False, abandon: bool = False
-) -> Job:
-    """The rotation job to work on: the unfinished one, or a new one over today's tickets."""
+def rotation_job_open(*, batch_size: int | None = None) -> Job:
+    """A new rotation job over today's tickets, for workers to join with --resume."""
     return job_open(
         kind=REGENERATE_KIND,
-        requested={"batch_size": batch_size},
-        resume=resume,
-        abandon=abandon,
-        draft=lambda: _rotation_draft(batch_size=batch_size or DEFAULT_BATCH_SIZE),
+        draft=_rotation_draft,
+        requested={},
+        batch_size=batch_size,
+        resume=False,
+        abandon=False,
     )
 
 
-def _rotation_draft(*, batch_size: int) -> JobDraft:
+def _rotation_draft() -> JobDraft:
     # Index: MIN/MAX of the primary key are one probe each; COUNT scans it once.
     scope = Ticket.objects.aggregate(lo=Min("pk"), hi=Max("pk"), count=Count("pk"))
     lo, hi = scope["lo"] or 0, (scope["hi"] or -1) + 1
-    return JobDraft(
-        params={"batch_size": batch_size},
-        scope_lo=lo,
-        scope_hi=hi,
-        chunk_size=batch_size,
-        total=scope["count"],
-    )
+    return JobDraft(params={}, scope_lo=lo, scope_hi=hi, total=scope["count"])
 
 
 @dataclass(frozen=True)

@@ -1,32 +1,40 @@
 """Ticket tokens: the secret in each ticket's QR code, and their rotation.
 
 Rotation rules (the job engine adds its own, see utils/jobs):
+- Whoever replaces a token records exactly the token it replaces (two jobs, a worker of an
+  abandoned job, an admin action: anyone). So the rows are locked before their tokens are
+  read: a concurrent writer either committed first, and its token is the one recorded, or
+  waits for us. The lock is taken by an UPDATE of the id range: under READ COMMITTED its
+  semi-consistent read locks only rows in the range, where SELECT ... FOR UPDATE would also
+  lock, and wait on, the first row past it (the next chunk's first ticket).
 - Transaction boundary: a chunk of tickets (a primary-key range) is rotated in the chunk's
-  transaction: the old tokens' hashes are recorded, the new tokens written, and the chunk
-  marked done, all in one commit.
+  transaction: the rows locked, the old tokens' hashes recorded, the new tokens written, and
+  the chunk marked done, all in one commit.
 - Idempotency: only the worker holding a chunk's lease changes its tokens, and a job may
   record a ticket's old token only once (primary key (job, ticket)), so a chunk is rotated
   once or not at all.
 - Resume: an interrupted chunk rolls back entirely and is rotated afresh by whoever claims it.
+- Size: statements carry only ids that exist, STATEMENT_ROWS at a time, whatever the gaps
+  between ids or the batch size.
 """
 
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, Value
-from django.db.models.functions import SHA256, Cast, Replace
-from django.utils import timezone
+from django.db.models.functions import SHA256, Cast, Now, Replace
 
 from ticket.models import RevokedToken, Ticket
 from utils.jobs.claims import Claimed
 
 UUID_BYTES = 16
-# A new token that equals an existing one (odds 2^-122) fails the unique index: the batch's
-# token write is retried with fresh tokens, never fatal.
+STATEMENT_ROWS = 1000
+# A new token that equals an existing one (odds 2^-122) fails the unique index: the token
+# write is retried with fresh tokens, never fatal.
 COLLISION_ATTEMPTS = 3
 
 TokenSource = Callable[[int], list[str]]
@@ -65,35 +73,22 @@ def tokens_rotate_chunk(
 
     Runs inside the chunk's transaction (the engine's). Index: the primary key range.
     """
-    revoked = _revoke_old_tokens(chunk=chunk, job_id=job_id)
-    ids = range(chunk.lo, chunk.hi)
-    for attempt in range(1, COLLISION_ATTEMPTS + 1):
-        try:
-            with transaction.atomic():  # a savepoint: a collision undoes only this write
-                written = _write_tokens(ids=ids, tokens=new_tokens(len(ids)))
-            break
-        except IntegrityError:
-            if attempt == COLLISION_ATTEMPTS:
-                raise TokenCollision(
-                    f"chunk {chunk.seq}: new tokens collided {attempt} times in a row"
-                ) from None
-    if written != revoked:
-        raise RuntimeError(f"chunk {chunk.seq}: {revoked} old tokens recorded, {written} new")
+    tickets = Ticket.objects.filter(pk__gte=chunk.lo, pk__lt=chunk.hi)
+    locked = tickets.update(updated_at=Now())
+    revoked = _revoke_old_tokens(tickets=tickets, job_id=job_id)
+    ids = list(tickets.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), STATEMENT_ROWS):
+        _write_new_tokens(ids=ids[start : start + STATEMENT_ROWS], new_tokens=new_tokens)
+    if not locked == revoked == len(ids):
+        raise RuntimeError(f"chunk {chunk.seq}: {locked} locked, {revoked} revoked, {len(ids)}")
     return revoked
 
 
-def _revoke_old_tokens(*, chunk: Claimed, job_id: int) -> int:
-    """INSERT ... SELECT the hashes of the range's current tokens.
-
-    The SELECT is a plain consistent read (no FOR UPDATE: that would wait on the first row
-    of the next chunk, held by another worker); each inserted row's foreign-key check
-    share-locks its ticket, so none can disappear before the new tokens are written.
-    """
+def _revoke_old_tokens(*, tickets: Any, job_id: int) -> int:
+    """INSERT ... SELECT the hashes of the (locked) tickets' current tokens."""
     # The hex digits whatever the column type: MariaDB's uuid casts with dashes.
     hex_digits = Replace(Cast("token", CharField(max_length=36)), Value("-"), Value(""))
-    source = Ticket.objects.filter(pk__gte=chunk.lo, pk__lt=chunk.hi).values_list(
-        "pk", Value(job_id), SHA256(hex_digits)
-    )
+    source = tickets.values_list("pk", Value(job_id), SHA256(hex_digits))
     select_sql, params = source.query.sql_with_params()
     quote = connection.ops.quote_name
     columns = ", ".join(quote(name) for name in ("ticket_id", "job_id", "token_hash"))
@@ -104,11 +99,20 @@ def _revoke_old_tokens(*, chunk: Claimed, job_id: int) -> int:
         return int(cursor.rowcount)
 
 
-def _write_tokens(*, ids: range, tokens: list[str]) -> int:
-    """Set each id's new token with one statement; ids with no ticket match nothing."""
+def _write_new_tokens(*, ids: Sequence[int], new_tokens: TokenSource) -> None:
+    for attempt in range(1, COLLISION_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():  # a savepoint: a collision undoes only this write
+                _write_tokens(pairs=list(zip(ids, new_tokens(len(ids)), strict=True)))
+            return
+        except IntegrityError:
+            if attempt == COLLISION_ATTEMPTS:
+                raise TokenCollision(f"new tokens collided {attempt} times in a row") from None
+
+
+def _write_tokens(*, pairs: list[tuple[int, str]]) -> None:
+    """Set each id's new token with one statement."""
     table = connection.ops.quote_name(Ticket._meta.db_table)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    pairs: list[tuple[Any, ...]] = list(zip(ids, tokens, strict=True))
     with connection.cursor() as cursor:
         if connection.vendor == "mysql":
             # A derived table of (id, token) pairs from one JSON parameter: escaping a
@@ -116,13 +120,12 @@ def _write_tokens(*, ids: range, tokens: list[str]) -> int:
             cursor.execute(
                 f"UPDATE {table} AS t JOIN JSON_TABLE(%s, '$[*]' COLUMNS ("
                 "id BIGINT PATH '$[0]', token CHAR(32) PATH '$[1]')) AS j ON t.id = j.id"
-                " SET t.token = j.token, t.updated_at = %s",
-                [json.dumps(pairs), now],
+                " SET t.token = j.token",
+                [json.dumps(pairs)],
             )
-            return int(cursor.rowcount)
-        # SQLite: a prepared statement run in a loop inside the library is its fast path.
-        cursor.executemany(
-            f"UPDATE {table} SET token = %s, updated_at = %s WHERE id = %s",
-            [(token, now, pk) for pk, token in pairs],
-        )
-        return int(cursor.rowcount)
+        else:
+            # SQLite: a prepared statement run in a loop inside the library is its fast path.
+            cursor.executemany(
+                f"UPDATE {table} SET token = %s WHERE id = %s",
+                [(token, pk) for pk, token in pairs],
+            )

@@ -3,44 +3,52 @@ from random import Random
 from typing import Any
 
 from django.db.models import Max
-from django.utils import timezone
 
 from user.models import User
-from utils.jobs import Outcome
-from utils.jobs.claims import Claimed
-from utils.jobs.runner import ChunkWork
+from utils.jobs import ChunkWork, Outcome
 from utils.models import Job
-from utils.seeding import NamePools, SeedOptions, chunk_random, name_pools, seed_run
+from utils.seeding import (
+    NamePools,
+    SeedOptions,
+    name_pools,
+    numbers_reserve,
+    seed_run,
+    seed_work,
+    start_moment,
+)
 
 JOINED_WITHIN = timedelta(days=3 * 365)
+
+SEED_USERS_KIND = "seed_users"
 
 
 def users_seed(*, options: SeedOptions) -> Outcome:
     """Create `options.count` customers with realistic names and unique emails."""
-    return seed_run(kind="seed_users", options=options, freeze=_freeze, work_for=_work_for)
+    return seed_run(kind=SEED_USERS_KIND, options=options, freeze=_freeze, work_for=_work_for)
 
 
-def _freeze() -> dict[str, Any]:
-    # Usernames number from the highest id so far: later runs never reuse a number.
-    highest = User.objects.aggregate(highest=Max("pk"))["highest"] or 0
-    return {"offset": highest, "now": timezone.now().isoformat()}
+def _freeze(count: int, seed: int) -> dict[str, Any]:
+    # Usernames (and so emails) carry a number of the installation's username counter.
+    _, first = numbers_reserve(name="username", count=count, seed=seed, first=_highest_user)
+    return {"first_number": first}
+
+
+def _highest_user() -> int:
+    return User.objects.aggregate(highest=Max("pk"))["highest"] or 0
 
 
 def _work_for(job: Job) -> ChunkWork:
     pools = name_pools(job.params["seed"])
-    offset = job.params["offset"]
-    now = datetime.fromisoformat(job.params["now"])
-
-    def work(chunk: Claimed) -> int:
-        rng = chunk_random(job=job, chunk=chunk)
-        users = [_user(rng, pools, offset + n, now) for n in range(chunk.lo, chunk.hi)]
-        User.objects.bulk_create(users)
-        return len(users)
-
-    return work
+    first = job.params["first_number"]
+    start = start_moment(job)
+    return seed_work(
+        job=job,
+        row=lambda rng, n: _user(rng, pools, first + n, start),
+        write=User.objects.bulk_create,
+    )
 
 
-def _user(rng: Random, pools: NamePools, number: int, now: datetime) -> User:
+def _user(rng: Random, pools: NamePools, number: int, start: datetime) -> User:
     first, last = rng.choice(pools.first), rng.choice(pools.last)
     handle = f"{first}.{last}{number}".lower()
     return User(
@@ -49,5 +57,5 @@ def _user(rng: Random, pools: NamePools, number: int, now: datetime) -> User:
         first_name=first,
         last_name=last,
         password="!",  # unusable: seeded customers cannot log in
-        date_joined=now - JOINED_WITHIN * rng.random(),
+        date_joined=start - JOINED_WITHIN * rng.random(),
     )

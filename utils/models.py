@@ -25,8 +25,12 @@ class Job(TimeStampedModel):
     # Frozen at the start: the half-open range [scope_lo, scope_hi) the job covers.
     scope_lo = models.BigIntegerField(default=0)
     scope_hi = models.BigIntegerField(default=0)
+    # Chunks are cut lazily, as workers claim them: [scope_lo, planned_to) is already cut.
+    # Start-up costs the same whatever the size of the scope.
+    planned_to = models.BigIntegerField(default=0)
     # Rows in scope when the job started; progress is counted against it.
     total = models.PositiveBigIntegerField(default=0)
+    # Rows per chunk still to be cut; a resume may change it (chunks are re-cut on claim).
     chunk_size = models.PositiveIntegerField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -41,17 +45,19 @@ class Job(TimeStampedModel):
 
 class Chunk(models.Model):
     """A slice [lo, hi) of a job. It is done exactly once: its work and its `done` mark
-    commit in one transaction, guarded by the lease of the worker that claimed it."""
+    commit in one transaction, which holds the chunk's row lock from its first statement."""
 
     class State(models.TextChoices):
         PENDING = "pending"
         DONE = "done"
+        # The job was abandoned before the chunk was done.
+        CANCELLED = "cancelled"
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="chunks")
     seq = models.PositiveIntegerField()
     lo = models.BigIntegerField()
     hi = models.BigIntegerField()
-    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     rows = models.PositiveIntegerField(default=0)
     lease_owner = models.CharField(max_length=96, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
@@ -66,3 +72,16 @@ class Chunk(models.Model):
 
     def __str__(self) -> str:
         return f"chunk {self.seq} [{self.lo}, {self.hi}) of job {self.job_id}"
+
+
+class Counter(models.Model):
+    """Numbers handed out once per installation (seeded usernames, barcodes), and the key
+    that scrambles them. A job reserves its whole range when it starts, so no two jobs, and
+    no job that was abandoned halfway, ever get the same number."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    key = models.BigIntegerField()
+    next = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.name} counter at {self.next}"

@@ -2,13 +2,19 @@
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from core.secret import secret_key
 from tests.conftest import ROOT
+from tests.settings import PROJECT_VARIABLES
 
 PRINT_SETTINGS = """
 import json
@@ -19,17 +25,22 @@ print(json.dumps({"engine": db["ENGINE"], "name": str(db["NAME"]),
     "options": db.get("OPTIONS", {}), "test": {k: str(v) for k, v in db["TEST"].items()},
     "cache": cache["BACKEND"], "location": cache.get("LOCATION"),
     "cache_options": cache.get("OPTIONS", {}), "sessions": settings.SESSION_ENGINE,
-    "debug": settings.DEBUG}))
+    "debug": settings.DEBUG, "hosts": settings.ALLOWED_HOSTS,
+    "hsts": settings.SECURE_HSTS_SECONDS, "progress": settings.JOB_PROGRESS_SECONDS,
+    "log_level": settings.LOGGING["root"]["level"], "ssl": settings.SECURE_SSL_REDIRECT}))
 """
-OURS = ("DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")
 
 
 def python(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return python_in(ROOT, *args, **env)
+
+
+def python_in(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run Python in a fresh process whose environment holds only `env` of our variables."""
-    clean = {key: value for key, value in os.environ.items() if key not in OURS}
+    clean = {key: value for key, value in os.environ.items() if key not in PROJECT_VARIABLES}
     return subprocess.run(
         [sys.executable, *args],
-        cwd=ROOT,
+        cwd=cwd,
         env={**clean, "DJANGO_SETTINGS_MODULE": "core.settings", **env},
         capture_output=True,
         text=True,
@@ -78,6 +89,9 @@ def test_redis_url_selects_redis_for_cache_and_sessions_with_short_timeouts() ->
         ("REDIS_URL", "127.0.0.1:6379", "REDIS_URL must start with redis://"),
         ("DJANGO_DEBUG", "maybe", "DJANGO_DEBUG must be a boolean"),
         ("DJANGO_SECURE_HSTS_SECONDS", "soon", "DJANGO_SECURE_HSTS_SECONDS must be an integer"),
+        ("DJANGO_SECURE_HSTS_SECONDS", "-1", "DJANGO_SECURE_HSTS_SECONDS must be from 0 to"),
+        ("JOB_PROGRESS_SECONDS", "99999", "JOB_PROGRESS_SECONDS must be from 0 to 3600, got"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
     ],
 )
 def test_a_bad_value_stops_the_start_with_one_line(variable: str, value: str, message: str) -> None:
@@ -98,3 +112,100 @@ def test_check_deploy_is_clean_with_production_variables() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "DATABASE_URL",
+        "REDIS_URL",
+        "DJANGO_DEBUG",
+        "DJANGO_ALLOWED_HOSTS",
+        "DJANGO_SECURE_HSTS_SECONDS",
+        "DJANGO_SECURE_SSL_REDIRECT",
+        "JOB_PROGRESS_SECONDS",
+        "LOG_LEVEL",
+    ],
+)
+def test_an_empty_variable_counts_as_unset(variable: str) -> None:
+    assert settings_with(**{variable: ""}) == settings_with()
+
+
+def test_every_variable_the_settings_read_is_listed_in_env_example() -> None:
+    read = set(re.findall(r'env_\w+\(\s*"([A-Z_]+)"', (ROOT / "core/settings.py").read_text()))
+    assert read
+    assert read <= PROJECT_VARIABLES
+
+
+def test_the_test_run_ignores_project_variables_left_in_the_shell() -> None:
+    result = python(
+        "-c",
+        "import django; django.setup(); from django.conf import settings;"
+        " print(settings.JOB_PROGRESS_SECONDS, settings.SECURE_SSL_REDIRECT)",
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        JOB_PROGRESS_SECONDS="0",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["5", "True"]
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """The project's code in a folder of its own, to give it a `.env` file."""
+    copy = tmp_path / "project"
+    shutil.copytree(
+        ROOT, copy, ignore=shutil.ignore_patterns(".*", "*.sqlite3*", "__pycache__", "staticfiles")
+    )
+    return copy
+
+
+@pytest.mark.parametrize(
+    "program", [("manage.py", "check"), ("-c", "import core.wsgi"), ("-c", "import core.asgi")]
+)
+def test_manage_wsgi_and_asgi_read_the_env_file(project_copy: Path, program) -> None:
+    (project_copy / ".env").write_text("DJANGO_DEBUG=maybe\n")
+    result = python_in(project_copy, *program)
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be a boolean (1/0, true/false), got 'maybe'" in result.stderr
+
+
+def test_the_env_file_keeps_dollars_and_hashes_and_loses_to_the_environment(
+    project_copy: Path,
+) -> None:
+    key = "k$HOME#x7Q!m2#Lp9@zR4$wT6^yU8&iO0*aS3(dF5)gH1_jK-+=" * 2
+    (project_copy / ".env").write_text(f"DJANGO_SECRET_KEY='{key}'\nDJANGO_DEBUG=1\n")
+    script = (
+        "import core.wsgi; from django.conf import settings;"
+        " print(settings.SECRET_KEY, settings.DEBUG)"
+    )
+    result = python_in(project_copy, "-c", script, DJANGO_DEBUG="0")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [key, "False"]
+
+
+def keys_read_at_once(path: Path, readers: int) -> list[str]:
+    """What `readers` threads get from secret_key(path), all started at the same instant."""
+    start = threading.Barrier(readers)
+    keys: list[str] = []
+
+    def read() -> None:
+        start.wait()
+        keys.append(secret_key(path))
+
+    threads = [threading.Thread(target=read) for _ in range(readers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return keys
+
+
+def test_a_new_secret_key_is_never_read_half_written(tmp_path: Path) -> None:
+    for attempt in range(50):
+        path = tmp_path / f"key-{attempt}"
+        keys = keys_read_at_once(path, 8)
+        assert len(keys) == 8
+        assert len(set(keys)) == 1, keys
+        assert len(keys[0]) == 50
+        assert oct(path.stat().st_mode & 0o777) == "0o600"

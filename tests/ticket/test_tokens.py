@@ -1,11 +1,14 @@
 import hashlib
+import threading
+import time
 import uuid
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from tests.factories import TicketFactory
 from ticket.models import RevokedToken, Ticket
+from ticket.services import token_check
 from ticket.tokens import TokenCollision, token_hash, token_hexes, tokens_rotate_chunk
 from utils.jobs.claims import Claimed
 from utils.models import Job
@@ -40,7 +43,7 @@ def test_a_colliding_new_token_is_retried_not_fatal() -> None:
         # The first attempt reuses the second ticket's current token for the first ticket.
         return [old[tickets[1].pk], *fresh[1:]] if len(calls) == 1 else fresh
 
-    chunk = Claimed(pk=0, seq=0, lo=tickets[0].pk, hi=tickets[-1].pk + 1)
+    chunk = Claimed(seq=0, lo=tickets[0].pk, hi=tickets[-1].pk + 1)
     with transaction.atomic():
         rotated = tokens_rotate_chunk(chunk, job_id=job.pk, new_tokens=colliding)
 
@@ -57,7 +60,7 @@ def test_endless_collisions_fail_without_quoting_the_token() -> None:
     ticket, other = TicketFactory.create_batch(2)
     job = Job.objects.create(kind="test", chunk_size=10)
     live = other.token.hex
-    chunk = Claimed(pk=0, seq=0, lo=ticket.pk, hi=ticket.pk + 1)
+    chunk = Claimed(seq=0, lo=ticket.pk, hi=ticket.pk + 1)
 
     with pytest.raises(TokenCollision) as failure, transaction.atomic():
         tokens_rotate_chunk(chunk, job_id=job.pk, new_tokens=lambda count: [live] * count)
@@ -66,3 +69,68 @@ def test_endless_collisions_fail_without_quoting_the_token() -> None:
     assert str(other.token) not in str(failure.value)
     assert failure.value.__cause__ is None
     assert failure.value.__suppress_context__
+
+
+def lock_waits() -> int:
+    """Transactions waiting for a row lock, as the server sees them (MySQL/MariaDB)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'"
+        )
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_racing_on_the_same_tickets_each_record_the_token_they_replace() -> None:
+    original = {ticket.pk: ticket.token.hex for ticket in TicketFactory.create_batch(50)}
+    chunk = Claimed(seq=0, lo=min(original), hi=max(original) + 1)
+    jobs = [Job.objects.create(kind=f"writer-{n}", chunk_size=50) for n in range(2)]
+    written: list[list[str]] = [[], []]
+    first_holds_its_rows, second_has_read = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first_tokens(count: int) -> list[str]:
+        # The first writer has recorded the old tokens; keep its transaction open until the
+        # second writer is either waiting for the rows or has read the tokens itself.
+        first_holds_its_rows.set()
+        deadline = time.monotonic() + 10
+        while not second_has_read.wait(0.01) and time.monotonic() < deadline:
+            if connection.vendor == "sqlite" or lock_waits():
+                break  # SQLite: the second writer cannot pass our BEGIN IMMEDIATE
+        written[0] = token_hexes(count)
+        return written[0]
+
+    def second_tokens(count: int) -> list[str]:
+        second_has_read.set()
+        written[1] = token_hexes(count)
+        return written[1]
+
+    def writer(job: Job, new_tokens) -> None:
+        try:
+            with transaction.atomic():
+                tokens_rotate_chunk(chunk, job_id=job.pk, new_tokens=new_tokens)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=writer, args=(jobs[0], first_tokens))
+    second = threading.Thread(target=writer, args=(jobs[1], second_tokens))
+    first.start()
+    assert first_holds_its_rows.wait(10)
+    second.start()
+    first.join(30)
+    second.join(30)
+
+    assert errors == []
+    recorded = list(RevokedToken.objects.values_list("job_id", "ticket_id", "token_hash"))
+    ids = sorted(original)
+    assert sorted((job, pk, digest) for job, pk, digest in recorded) == sorted(
+        [(jobs[0].pk, pk, token_hash(original[pk])) for pk in ids]
+        + [(jobs[1].pk, pk, token_hash(token)) for pk, token in zip(ids, written[0], strict=True)]
+    )
+    assert len({(pk, digest) for _, pk, digest in recorded}) == len(recorded) == 100
+    for token in [*original.values(), *written[0]]:
+        assert token_check(token=token).status == "revoked"
+    current = dict(Ticket.objects.values_list("pk", "token"))
+    assert [current[pk].hex for pk in ids] == written[1]

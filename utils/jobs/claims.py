@@ -1,103 +1,121 @@
-"""Claiming chunks with a lease, and completing them only while the lease is held."""
+"""Leases: which worker may do a chunk, and for how long it is reserved to it.
+
+Rules:
+- Lock order, everywhere: the job's row, then chunk rows. Claims and abandonment lock the job
+  row first; a chunk's own transaction never touches the job row, so workers do not queue
+  behind claims.
+- A chunk's transaction opens by locking its chunk row, checking that this worker still holds
+  it and that it is pending, and extending the lease (chunk_begin). From then on nobody can
+  take it over, however long the work takes: claimers skip locked rows. A chunk that was taken
+  over while it waited in a worker's queue is skipped by that worker (LeaseLost), never failed.
+- A worker never claims a chunk it already holds.
+- Lease times are the database's clock (NOW(6)), so a host whose clock is off cannot shorten
+  another host's lease.
+"""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from django.db import models, transaction
-from django.db.models import Count, Min, Q
-from django.utils import timezone
+from django.db import transaction
+from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Now
 
+from utils.jobs.planner import Split, chunk_recut, chunks_cut
 from utils.models import Chunk, Job
 
 
-class _Contended(Exception):
-    """Another claimer took the chunk between our SELECT and our UPDATE."""
-
-
 class LeaseLost(Exception):
-    """The chunk was taken over (our lease ran out) or completed by another worker."""
+    """The chunk was taken over by another worker, done, or cancelled with its job."""
 
 
 @dataclass(frozen=True)
 class Claimed:
-    pk: int
     seq: int
     lo: int
     hi: int
 
 
-CLAIM_ATTEMPTS = 5
+def chunks_claim(
+    *, job: Job, owner: str, lease_seconds: int, limit: int, split: Split
+) -> list[Claimed] | None:
+    """Lease up to `limit` chunks: pending ones that nobody holds (re-cut to the job's chunk
+    size), then new ones cut from what is left. None when the job is no longer unfinished.
 
-
-def chunks_claim(*, job: Job, owner: str, lease_seconds: int, limit: int) -> list[Claimed]:
-    """Lease up to `limit` pending chunks whose lease is free or expired, in seq order.
-
-    SKIP LOCKED (MySQL 8, MariaDB >= 10.6) lets concurrent claimers pass over each other's
-    candidate rows; the conditional UPDATE with its row count is what makes the claim safe on
-    every backend, including SQLite where FOR UPDATE does not exist. Claiming several chunks
-    per transaction matters: each claim costs a commit (about 3 ms on MariaDB here).
+    Claimers queue on the job's row lock; SKIP LOCKED passes over the chunks that workers are
+    doing right now. Each claim costs a commit, so a worker's claimer takes several at once.
     Index: chunk_job_state_seq (job, state='pending', in seq order).
     """
-    for _ in range(CLAIM_ATTEMPTS):
-        try:
-            return _claim_once(job=job, owner=owner, lease_seconds=lease_seconds, limit=limit)
-        except _Contended:
-            continue
-    return []
-
-
-def _claim_once(*, job: Job, owner: str, lease_seconds: int, limit: int) -> list[Claimed]:
-    now = timezone.now()
     with transaction.atomic():
-        chunks = list(
-            _claimable(job=job, now=now)
+        locked = Job.objects.select_for_update().filter(pk=job.pk, active_kind=job.kind).first()
+        if locked is None:
+            return None
+        free = list(
+            _claimable(job=locked, owner=owner)
             .select_for_update(skip_locked=True)
             .order_by("seq")
-            .values_list("pk", "seq", "lo", "hi")[:limit]
+            .values_list("seq", "lo", "hi")[:limit]
         )
-        if not chunks:
-            return []
-        claimed = (
-            _claimable(job=job, now=now)
-            .filter(pk__in=[pk for pk, *_ in chunks])
-            .update(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds))
+        claimed = [
+            Claimed(seq, lo, chunk_recut(job=locked, seq=seq, lo=lo, hi=hi, split=split))
+            for seq, lo, hi in free
+        ]
+        cut = chunks_cut(job=locked, count=limit - len(claimed), split=split)
+        claimed += [Claimed(chunk.seq, chunk.lo, chunk.hi) for chunk in cut]
+        leased = (
+            _claimable(job=locked, owner=owner)
+            .filter(seq__in=[chunk.seq for chunk in claimed])
+            .update(lease_owner=owner, lease_until=lease_end(lease_seconds))
         )
-        if claimed != len(chunks):
-            raise _Contended  # rolls back our partial claim; try again
-    return [Claimed(*chunk) for chunk in chunks]
+        if leased != len(claimed):  # the job's row lock rules it out; the count checks it
+            raise RuntimeError(f"claimed {len(claimed)} chunks but leased {leased}")
+    return claimed
 
 
-def chunk_complete(*, chunk: Claimed, owner: str, rows: int) -> None:
-    """Mark the chunk done inside the caller's transaction, or raise LeaseLost.
+def chunk_begin(*, job: Job, chunk: Claimed, owner: str, lease_seconds: int) -> None:
+    """The first statement of a chunk's transaction: lock the chunk's row if this worker
+    still holds it and it is pending, and extend the lease; else raise LeaseLost."""
+    held = Chunk.objects.filter(
+        job=job, seq=chunk.seq, state=Chunk.State.PENDING, lease_owner=owner
+    ).update(lease_until=lease_end(lease_seconds))
+    if held != 1:
+        raise LeaseLost(f"chunk {chunk.seq} is no longer this worker's")
 
-    The UPDATE takes the chunk's row lock and keeps it to commit: a claimer that wants the
-    chunk after our lease ran out waits for our commit and then finds the chunk done.
-    """
-    marked = Chunk.objects.filter(pk=chunk.pk, state=Chunk.State.PENDING, lease_owner=owner).update(
-        state=Chunk.State.DONE, rows=rows, done_at=timezone.now()
-    )
+
+def chunk_complete(*, job: Job, chunk: Claimed, owner: str, rows: int) -> None:
+    """Mark the chunk done, in the transaction that chunk_begin opened."""
+    marked = Chunk.objects.filter(
+        job=job, seq=chunk.seq, state=Chunk.State.PENDING, lease_owner=owner
+    ).update(state=Chunk.State.DONE, rows=rows, done_at=Now())
     if marked != 1:
-        raise LeaseLost(f"chunk {chunk.seq} was taken over by another worker")
+        raise LeaseLost(f"chunk {chunk.seq} is no longer this worker's")
 
 
 def leases_release(*, job: Job, owner: str) -> None:
-    """Hand back chunks this worker claimed but did not start, so others need not wait."""
+    """Hand back chunks this worker claimed but did not do, so others need not wait."""
     Chunk.objects.filter(job=job, state=Chunk.State.PENDING, lease_owner=owner).update(
         lease_owner="", lease_until=None
     )
 
 
-def others_pending_until(*, job: Job, owner: str) -> datetime | None:
-    """None when no pending chunk is left outside this worker; else when to look again
-    (the earliest lease held elsewhere runs out then, and its chunk becomes claimable)."""
+def others_pending_wait(*, job: Job, owner: str) -> float | None:
+    """Seconds until a chunk held by another worker may be claimed (0 if one is free now);
+    None when no pending chunk is left outside this worker."""
     held = Chunk.objects.filter(job=job, state=Chunk.State.PENDING).exclude(lease_owner=owner)
-    found = held.aggregate(count=Count("pk"), until=Min("lease_until"))
+    found = held.aggregate(count=Count("pk"), wait=Min(F("lease_until") - Now()))
     if not found["count"]:
         return None
-    return found["until"] or timezone.now()
+    wait: timedelta | None = found["wait"]
+    return max(wait.total_seconds(), 0.0) if wait is not None else 0.0
 
 
-def _claimable(*, job: Job, now: datetime) -> models.QuerySet[Chunk]:
-    return Chunk.objects.filter(job=job, state=Chunk.State.PENDING).filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+def lease_end(seconds: int) -> CombinedExpression:
+    return Now() + timedelta(seconds=seconds)
+
+
+def _claimable(*, job: Job, owner: str) -> QuerySet[Chunk]:
+    return (
+        Chunk.objects.filter(job=job, state=Chunk.State.PENDING)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=Now()))
+        .exclude(lease_owner=owner)
     )

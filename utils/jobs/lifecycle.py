@@ -5,11 +5,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
-from django.utils import timezone
+from django.db.models.functions import Now
 
-from utils.jobs.planner import chunks_plan
+from utils.jobs.selectors import job_activity, job_progress, job_state
 from utils.models import Chunk, Job
+
+# Rows per chunk when the command is not given --batch-size.
+DEFAULT_BATCH_SIZE = 1000
 
 
 class JobError(Exception):
@@ -31,69 +33,74 @@ class JobDraft:
     params: dict[str, Any]
     scope_lo: int
     scope_hi: int
-    chunk_size: int
-    total: int
-
-
-@dataclass(frozen=True)
-class JobProgress:
-    done: int
     total: int
 
 
 def job_open(
     *,
     kind: str,
+    draft: Callable[[], JobDraft],
     requested: Mapping[str, Any],
+    batch_size: int | None,
     resume: bool,
     abandon: bool,
-    draft: Callable[[], JobDraft],
 ) -> Job:
     """Return the job to run: the unfinished one (with resume) or a new one.
 
     `requested` holds the parameters the operator gave explicitly; resuming a job that was
-    started with other values is refused rather than silently ignoring them.
+    started with other values is refused rather than silently ignoring them. The batch size
+    is not frozen: a resume may change it for the chunks still to do.
     """
+    if resume and abandon:
+        raise JobConflict("--resume and --abandon exclude each other")
     unfinished = Job.objects.filter(active_kind=kind).first()
     if unfinished is not None and abandon:
         job_abandon(job=unfinished)
         unfinished = None
     if unfinished is None:
-        return _job_create(kind=kind, draft=draft)
+        return _job_create(kind=kind, draft=draft, chunk_size=batch_size or DEFAULT_BATCH_SIZE)
     if not resume:
-        progress = job_progress(job=unfinished)
         raise JobConflict(
-            f"{kind} job #{unfinished.pk} is unfinished ({progress.done}/{progress.total} done,"
-            f" {unfinished.status}): rerun with --resume to finish it, or --abandon to close it"
-            " and start afresh"
+            f"{kind} job #{unfinished.pk} is unfinished ({_describe(unfinished)}): rerun with"
+            " --resume to finish it, or --abandon to close it and start afresh"
         )
     _check_same_params(job=unfinished, requested=requested)
-    Job.objects.filter(pk=unfinished.pk).update(
-        status=Job.Status.RUNNING, updated_at=timezone.now()
+    # Only while it is unfinished: another process may have completed or abandoned it since
+    # we read it, and the run then ends at once with that outcome.
+    Job.objects.filter(pk=unfinished.pk, active_kind=kind).update(
+        status=Job.Status.RUNNING, chunk_size=batch_size or unfinished.chunk_size, updated_at=Now()
     )
     unfinished.refresh_from_db()
     return unfinished
 
 
 def job_abandon(*, job: Job) -> None:
-    Job.objects.filter(pk=job.pk, active_kind__isnull=False).update(
-        status=Job.Status.ABANDONED, active_kind=None, finished_at=timezone.now()
-    )
+    """Close an unfinished job. Its workers stop at their next claim or commit.
 
-
-def job_progress(*, job: Job) -> JobProgress:
-    """Rows done so far, summed over done chunks (there is no hot counter row to contend on)."""
-    done = job.chunks.filter(state=Chunk.State.DONE).aggregate(rows=Sum("rows"))["rows"]
-    return JobProgress(done=done or 0, total=job.total)
+    The job's row is locked first, as claims do, so no chunk is cut after this; then every
+    pending chunk is cancelled, which waits for the chunks being done right now (their
+    transactions hold their rows) to commit. No chunk commits after this transaction has.
+    """
+    with transaction.atomic():
+        closed = Job.objects.filter(pk=job.pk, active_kind__isnull=False).update(
+            status=Job.Status.ABANDONED, active_kind=None, finished_at=Now()
+        )
+        if closed:
+            job.chunks.filter(state=Chunk.State.PENDING).update(state=Chunk.State.CANCELLED)
 
 
 def job_finish(*, job: Job) -> bool:
-    """Mark the job completed if no chunk is pending; True when it is (or already was)."""
+    """Mark the job completed if every chunk is cut and done; True when it is (or was)."""
     with transaction.atomic():
-        if job.chunks.filter(state=Chunk.State.PENDING).exists():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        if locked.active_kind is None:
+            return locked.status == Job.Status.COMPLETED
+        if locked.planned_to < locked.scope_hi:
             return False
-        Job.objects.filter(pk=job.pk, active_kind__isnull=False).update(
-            status=Job.Status.COMPLETED, active_kind=None, finished_at=timezone.now()
+        if locked.chunks.filter(state=Chunk.State.PENDING).exists():
+            return False
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.COMPLETED, active_kind=None, finished_at=Now()
         )
     return True
 
@@ -101,11 +108,11 @@ def job_finish(*, job: Job) -> bool:
 def job_stopped(*, job: Job, status: Job.Status, error: str = "") -> None:
     """Record an interruption or a failure; the job stays unfinished and resumable."""
     Job.objects.filter(pk=job.pk, active_kind__isnull=False).update(
-        status=status, last_error=error[:2000], updated_at=timezone.now()
+        status=status, last_error=error[:2000], updated_at=Now()
     )
 
 
-def _job_create(*, kind: str, draft: Callable[[], JobDraft]) -> Job:
+def _job_create(*, kind: str, draft: Callable[[], JobDraft], chunk_size: int) -> Job:
     try:
         with transaction.atomic():
             frozen = draft()
@@ -115,17 +122,28 @@ def _job_create(*, kind: str, draft: Callable[[], JobDraft]) -> Job:
                 params=frozen.params,
                 scope_lo=frozen.scope_lo,
                 scope_hi=frozen.scope_hi,
-                chunk_size=frozen.chunk_size,
+                planned_to=frozen.scope_lo,
+                chunk_size=chunk_size,
                 total=frozen.total,
-                started_at=timezone.now(),
+                started_at=Now(),
             )
-            chunks_plan(job=job)
     except IntegrityError:
         # Another process created the unfinished job between our check and our insert.
         raise JobConflict(
             f"another {kind} job was started at the same time: rerun with --resume to join it"
         ) from None
+    job.refresh_from_db()  # the times the database gave it
     return job
+
+
+def _describe(job: Job) -> str:
+    progress = job_progress(job=job)
+    activity = job_activity(job=job)
+    state = job_state(job=job, activity=activity)
+    text = f"{progress.done:,}/{progress.total:,} done, {state}"
+    if state != Job.Status.RUNNING and activity.last_moved is not None:
+        text += f", last moved {activity.last_moved:%Y-%m-%d %H:%M:%S} UTC"
+    return text
 
 
 def _check_same_params(*, job: Job, requested: Mapping[str, Any]) -> None:

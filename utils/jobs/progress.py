@@ -36,6 +36,13 @@ class Progress:
             self._last_line = now
             print(self.line(), file=self.stream, flush=True)
 
+    def note(self, message: str) -> None:
+        """A line of its own, below the bar on a terminal."""
+        if self._bar is not None:
+            self._bar.write(message, file=self.stream)
+        else:
+            print(f"{self.label}: {message}", file=self.stream, flush=True)
+
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()

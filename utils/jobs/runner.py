@@ -1,9 +1,10 @@
 """The asyncio orchestrator: one claimer feeds a bounded queue, N workers drain it.
 
-Each worker owns one thread (and so one database connection) and runs a chunk's work and its
-`done` mark in one transaction there. A stop signal stops the claimer; workers finish the
-chunk in hand, and chunks claimed but not started are handed back. Any worker error stops
-the run the same way and is recorded on the job, which stays resumable.
+Each worker owns one thread (and so one database connection) and does a chunk in one
+transaction there, opened by chunk_begin and closed by chunk_complete (claims.py). A stop
+signal stops the claimer; workers finish the chunk in hand, and chunks claimed but not started
+are handed back. A worker error stops the run the same way and is recorded on the job, which
+stays resumable. A job abandoned elsewhere stops the run at its next claim or chunk.
 """
 
 import asyncio
@@ -12,28 +13,30 @@ import random
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, Literal
 
 from asgiref.sync import sync_to_async
 from django.db import DatabaseError, OperationalError, connections, transaction
-from django.utils import timezone
 
+from utils.interrupts import graceful_stop
 from utils.jobs.claims import (
     Claimed,
     LeaseLost,
+    chunk_begin,
     chunk_complete,
     chunks_claim,
     leases_release,
-    others_pending_until,
+    others_pending_wait,
 )
-from utils.jobs.lifecycle import JobFailed, job_finish, job_progress, job_stopped
+from utils.jobs.lifecycle import JobDraft, JobFailed, job_finish, job_open, job_stopped
+from utils.jobs.limits import concurrency_check
+from utils.jobs.planner import Split, split_even
 from utils.jobs.progress import Progress
-from utils.jobs.signals import stop_on_signals
+from utils.jobs.selectors import job_progress
 from utils.models import Job
 
 # Work for one chunk: called inside the chunk's transaction, returns the rows it wrote.
@@ -45,47 +48,90 @@ ChunkWork = Callable[[Claimed], int]
 TRANSIENT_ERRORS = {1205, 1213}
 CHUNK_ATTEMPTS = 5
 RETRY_PAUSE_SECONDS = 0.05
-# Chunks claimed per worker in one claim transaction: each claim costs a commit, and with
-# one claim per chunk those commits were a tenth of the server's time when seeding.
-CLAIM_AHEAD = 4
-MAX_POLL_SECONDS = 1.0
+# Chunks per worker in one claim, taken when the queue has run dry: each claim costs a commit.
+# A run holds at most (CLAIM_AHEAD + 1) x concurrency chunks, queued or in hand.
+CLAIM_AHEAD = 2
+# How often to look again while other workers hold the last chunks.
+POLL_SECONDS = (0.1, 1.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    batch_size: int | None = None
+    concurrency: int = 1
+    lease_seconds: int = 30
+    resume: bool = False
+    abandon: bool = False
 
 
 @dataclass(frozen=True)
 class Outcome:
     job_id: int
     kind: str
-    status: Literal["completed", "interrupted"]
+    status: Literal["completed", "interrupted", "abandoned"]
     done: int
     total: int
     rows_this_run: int
     elapsed: float
 
 
+def job_run(
+    *,
+    kind: str,
+    options: RunOptions,
+    draft: Callable[[], JobDraft],
+    requested: Mapping[str, Any],
+    work_for: Callable[[Job], ChunkWork],
+    split: Split = split_even,
+) -> Outcome:
+    """Open the job of this kind (new, resumed, or new after abandoning the old) and work it
+    until it is done, a signal stops it, or it is abandoned elsewhere."""
+    concurrency_check(concurrency=options.concurrency)
+    job = job_open(
+        kind=kind,
+        draft=draft,
+        requested=requested,
+        batch_size=options.batch_size,
+        resume=options.resume,
+        abandon=options.abandon,
+    )
+    return run(
+        job,
+        work=work_for(job),
+        split=split,
+        concurrency=options.concurrency,
+        lease_seconds=options.lease_seconds,
+    )
+
+
 def run(
     job: Job,
     *,
     work: ChunkWork,
+    split: Split = split_even,
     concurrency: int = 1,
     lease_seconds: int = 30,
 ) -> Outcome:
     """Work the job's chunks until none is left or a stop is asked; raise JobFailed on error."""
     if connections["default"].vendor == "sqlite":
         concurrency = 1  # SQLite has one writer at a time: more threads would only queue
-    return _Run(job, work, concurrency, lease_seconds).execute()
+    return _Run(job, work, split, concurrency, lease_seconds).execute()
 
 
 class _Run:
-    def __init__(self, job: Job, work: ChunkWork, concurrency: int, lease_seconds: int):
+    def __init__(
+        self, job: Job, work: ChunkWork, split: Split, concurrency: int, lease_seconds: int
+    ):
         self.job = job
         self.work = work
+        self.split = split
         self.concurrency = concurrency
-        self.claim_batch = CLAIM_AHEAD * concurrency
         self.lease_seconds = lease_seconds
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         progress = job_progress(job=job)
         self.progress = Progress(label=job.kind, done=progress.done, total=progress.total)
         self.error: BaseException | None = None
+        self.told_waiting = False
 
     def execute(self) -> Outcome:
         try:
@@ -97,14 +143,23 @@ class _Run:
             with suppress(DatabaseError):
                 job_stopped(job=self.job, status=Job.Status.FAILED, error=_one_line(self.error))
             raise JobFailed(f"{self.job.kind} job #{self.job.pk} failed: {_one_line(self.error)}")
-        finished = job_finish(job=self.job)
-        if not finished:
-            job_stopped(job=self.job, status=Job.Status.INTERRUPTED)
+        return self._outcome(self._final_status())
+
+    def _final_status(self) -> Literal["completed", "interrupted", "abandoned"]:
+        if job_finish(job=self.job):
+            return "completed"
+        self.job.refresh_from_db()
+        if self.job.status == Job.Status.ABANDONED:
+            return "abandoned"
+        job_stopped(job=self.job, status=Job.Status.INTERRUPTED)
+        return "interrupted"
+
+    def _outcome(self, status: Literal["completed", "interrupted", "abandoned"]) -> Outcome:
         final = job_progress(job=self.job)
         return Outcome(
             job_id=self.job.pk,
             kind=self.job.kind,
-            status="completed" if finished else "interrupted",
+            status=status,
             done=final.done,
             total=final.total,
             rows_this_run=self.progress.done - self.progress.start_done,
@@ -113,9 +168,17 @@ class _Run:
 
     async def _main(self) -> None:
         self.stop = asyncio.Event()
-        queue: asyncio.Queue[Claimed | None] = asyncio.Queue(maxsize=self.claim_batch)
+        # Chunks claimed and not yet finished (queued or in a worker's hands).
+        self.in_hand = 0
+        self.changed = asyncio.Condition()
+        queue: asyncio.Queue[Claimed | None] = asyncio.Queue()
         pools = [ThreadPoolExecutor(1, f"job-worker-{i}") for i in range(self.concurrency + 1)]
-        with stop_on_signals(asyncio.get_running_loop(), self.stop):
+        loop = asyncio.get_running_loop()
+
+        def request_stop() -> None:
+            loop.call_soon_threadsafe(self.stop.set)
+
+        with graceful_stop(request_stop):
             try:
                 await asyncio.gather(
                     self._claim_loop(queue, pools[0]),
@@ -134,34 +197,48 @@ class _Run:
     ) -> None:
         try:
             while not self.stop.is_set():
+                await self._until(queue.empty)
+                if self.stop.is_set():
+                    break
                 chunks = await self._call(
                     pool,
                     chunks_claim,
                     job=self.job,
                     owner=self.owner,
                     lease_seconds=self.lease_seconds,
-                    limit=self.claim_batch,
+                    limit=CLAIM_AHEAD * self.concurrency,
+                    split=self.split,
                 )
+                if chunks is None:
+                    break  # abandoned, or finished by another process
+                self.in_hand += len(chunks)
                 for chunk in chunks:
-                    await queue.put(chunk)
-                if not chunks and not await self._wait_for_others(pool):
+                    queue.put_nowait(chunk)
+                if chunks:
+                    continue
+                # Nothing to claim: finish our own chunks (another process may take over some
+                # of them meanwhile), then wait for those that others still hold.
+                await self._until(lambda: self.in_hand == 0)
+                if not await self._wait_for_others(pool):
                     break
         except Exception as exc:
             self._fail(exc)
         finally:
             for _ in range(self.concurrency):
-                await queue.put(None)
+                queue.put_nowait(None)
 
     async def _wait_for_others(self, pool: ThreadPoolExecutor) -> bool:
         """Nothing is claimable now. Wait for leases held elsewhere to run out (a worker that
         died leaves its chunk to us then); False when no chunk is pending elsewhere."""
-        until = await self._call(pool, others_pending_until, job=self.job, owner=self.owner)
-        if until is None:
+        wait = await self._call(pool, others_pending_wait, job=self.job, owner=self.owner)
+        if wait is None:
             return False
-        delay = (until - timezone.now()) / timedelta(seconds=1)
+        if wait > POLL_SECONDS[1] and not self.told_waiting:
+            self.told_waiting = True
+            self.progress.note(f"waiting up to {wait:.0f}s for batches that other workers hold")
         with suppress(TimeoutError):
             await asyncio.wait_for(
-                self.stop.wait(), timeout=min(max(delay, 0.05), MAX_POLL_SECONDS)
+                self.stop.wait(), timeout=min(max(wait, POLL_SECONDS[0]), POLL_SECONDS[1])
             )
         return True
 
@@ -169,23 +246,45 @@ class _Run:
         self, queue: "asyncio.Queue[Claimed | None]", pool: ThreadPoolExecutor
     ) -> None:
         while (chunk := await queue.get()) is not None:
-            if self.stop.is_set():
-                continue  # claimed but not started: its lease is handed back at the end
+            await self._notify()  # the queue may be empty now: time to claim more
             try:
-                rows = await self._call(pool, self._process, chunk)
-            except LeaseLost:
-                continue  # another worker owns it now; it is done once, by them
-            except Exception as exc:
-                self._fail(exc)
-                continue
-            self.progress.advance(rows)
+                await self._work_one(chunk, pool)
+            finally:
+                self.in_hand -= 1
+                await self._notify()
+
+    async def _work_one(self, chunk: Claimed, pool: ThreadPoolExecutor) -> None:
+        if self.stop.is_set():
+            return  # claimed but not started: its lease is handed back at the end
+        try:
+            rows = await self._call(pool, self._process, chunk)
+        except LeaseLost:
+            return  # taken over while it waited in the queue: done once, by another
+        except Exception as exc:
+            self._fail(exc)
+            return
+        self.progress.advance(rows)
+
+    async def _until(self, condition: Callable[[], bool]) -> None:
+        async with self.changed:
+            await self.changed.wait_for(condition)
+
+    async def _notify(self) -> None:
+        async with self.changed:
+            self.changed.notify_all()
 
     def _process(self, chunk: Claimed) -> int:
         for attempt in range(1, CHUNK_ATTEMPTS + 1):
             try:
                 with transaction.atomic():
+                    chunk_begin(
+                        job=self.job,
+                        chunk=chunk,
+                        owner=self.owner,
+                        lease_seconds=self.lease_seconds,
+                    )
                     rows = self.work(chunk)
-                    chunk_complete(chunk=chunk, owner=self.owner, rows=rows)
+                    chunk_complete(job=self.job, chunk=chunk, owner=self.owner, rows=rows)
                 return rows
             except OperationalError as exc:
                 if attempt == CHUNK_ATTEMPTS or exc.args[0] not in TRANSIENT_ERRORS:

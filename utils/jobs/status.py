@@ -1,44 +1,36 @@
 """A job's record as text, for `--status`."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db.models import Sum
-from django.utils import timezone
-
-from utils.jobs.lifecycle import JobError, job_progress
+from utils.jobs.selectors import job_activity, job_progress, job_recent_rate, job_state
 from utils.models import Chunk, Job
-
-RATE_WINDOW = timedelta(minutes=1)
-
-
-def job_find(*, kind: str, job_id: int | None = None) -> Job | None:
-    """The given job, or the latest of its kind. Index: job_kind_created."""
-    if job_id is None:
-        return Job.objects.filter(kind=kind).order_by("-created_at").first()
-    job = Job.objects.filter(kind=kind, pk=job_id).first()
-    if job is None:
-        raise JobError(f"there is no {kind} job #{job_id}")
-    return job
 
 
 def job_status_text(*, job: Job) -> str:
     progress = job_progress(job=job)
+    activity = job_activity(job=job)
+    state = job_state(job=job, activity=activity)
     percent = 100 * progress.done / progress.total if progress.total else 100.0
-    now = timezone.now()
-    pending = job.chunks.filter(state=Chunk.State.PENDING)
-    workers = pending.filter(lease_until__gt=now).values("lease_owner").distinct().count()
-    recent = job.chunks.filter(state=Chunk.State.DONE, done_at__gt=now - RATE_WINDOW)
-    rate = (recent.aggregate(rows=Sum("rows"))["rows"] or 0) / RATE_WINDOW.total_seconds()
-    lines = [
-        f"{job.kind} job #{job.pk}: {job.status}",
+    pending = job.chunks.filter(state=Chunk.State.PENDING).count()
+    rate = job_recent_rate(job=job)
+    done = (
         f"  done      {progress.done:,}/{progress.total:,} ({percent:.1f}%),"
-        f" {pending.count():,} batches left",
+        f" {pending:,} batches pending"
+    )
+    if job.planned_to < job.scope_hi:
+        done += f", ids from {job.planned_to:,} not yet cut into batches"
+    lines = [
+        f"{job.kind} job #{job.pk}: {state}",
+        done,
         f"  scope     ids {job.scope_lo:,} to {job.scope_hi - 1:,},"
         f" in batches of {job.chunk_size:,}",
         f"  started   {_when(job.started_at)}",
         f"  finished  {_when(job.finished_at)}",
-        f"  workers   {workers} holding batches; {rate:,.0f} rows/s over the last minute",
+        f"  workers   {activity.workers} holding batches; last moved {_when(activity.last_moved)}",
+        "  rate      " + (f"{rate:,.0f} rows/s over the last batches" if rate else "-"),
     ]
+    if state == "stalled":
+        lines.append("  note      no worker holds a lease: the process that ran it has stopped")
     if job.last_error:
         lines.append(f"  error     {job.last_error}")
     return "\n".join(lines)

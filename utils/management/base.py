@@ -1,32 +1,50 @@
 """Common options, one-line errors and reporting for the commands that run batch jobs."""
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from utils.jobs import JobError, Outcome
-from utils.seeding import SeedOptions
+from utils.interrupts import Interrupted
+from utils.jobs import JobError, Outcome, RunOptions
+from utils.jobs.limits import MAX_BATCH_SIZE, MAX_CONCURRENCY
+from utils.jobs.selectors import job_find
+from utils.jobs.status import job_status_text
+from utils.seeding import MAX_COUNT, SeedOptions
 
 # Exit status of a run that was stopped by a signal and can be resumed (EX_TEMPFAIL).
 EXIT_INTERRUPTED = 75
+EXIT_BAD_ARGUMENTS = 2
+MAX_LEASE_SECONDS = 24 * 3600
 
 
 class _OneLineErrorParser(CommandParser):
     def error(self, message: str) -> Any:
         if self.called_from_command_line:
-            self.exit(2, f"{self.prog}: error: {message}\n")
+            self.exit(EXIT_BAD_ARGUMENTS, f"{self.prog}: error: {message}\n")
         raise CommandError(f"Error: {message}")
 
 
 def positive_int(raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {raw!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {raw!r}")
-    return value
+    return int_up_to(None)(raw)
+
+
+def int_up_to(highest: int | None) -> Callable[[str], int]:
+    """An argument type: a positive integer, at most `highest`."""
+
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"expected a positive integer, got {raw!r}")
+        if highest is not None and value > highest:
+            raise argparse.ArgumentTypeError(f"expected at most {highest:,}, got {raw!r}")
+        return value
+
+    return parse
 
 
 def ratio(raw: str) -> float:
@@ -40,11 +58,20 @@ def ratio(raw: str) -> float:
 
 
 class JobCommand(BaseCommand):
+    """A command that runs a job of kind `kind`; subclasses implement run_job."""
+
+    kind: str
+    default_concurrency = 2
+
     def execute(self, *args: Any, **options: Any) -> str | None:
         try:
             return super().execute(*args, **options)
         except JobError as exc:
             raise CommandError(str(exc)) from exc
+        except Interrupted as exc:
+            raise CommandError(
+                f"{exc}; run the command again with --resume to finish", returncode=exc.exit_code
+            ) from exc
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
@@ -52,27 +79,64 @@ class JobCommand(BaseCommand):
         parser.__class__ = _OneLineErrorParser
         return parser
 
-    def add_job_arguments(self, parser: CommandParser, *, concurrency: int = 2) -> None:
-        parser.add_argument("--batch-size", type=positive_int, help="rows per batch (default 1000)")
+    def add_arguments(self, parser: CommandParser) -> None:
+        concurrency = self.default_concurrency
+        parser.add_argument(
+            "--batch-size",
+            type=int_up_to(MAX_BATCH_SIZE),
+            help=f"rows per batch, each one transaction (default 1000, at most {MAX_BATCH_SIZE:,});"
+            " with --resume, re-cuts the batches still to do",
+        )
         parser.add_argument(
             "--concurrency",
-            type=positive_int,
+            type=int_up_to(MAX_CONCURRENCY),
             default=concurrency,
             help=f"worker threads, one database connection each (default {concurrency})",
         )
         parser.add_argument(
             "--lease-seconds",
-            type=positive_int,
+            type=int_up_to(MAX_LEASE_SECONDS),
             default=30,
-            help="how long a claimed batch stays reserved for its worker (default 30)",
+            help="how long a claimed batch stays reserved for a worker that has not started it"
+            " (default 30)",
         )
-        parser.add_argument(
+        once = parser.add_mutually_exclusive_group()
+        once.add_argument(
             "--resume", action="store_true", help="continue the unfinished job of this kind"
         )
-        parser.add_argument(
+        once.add_argument(
             "--abandon",
             action="store_true",
             help="close the unfinished job of this kind and start afresh",
+        )
+        once.add_argument(
+            "--status",
+            nargs="?",
+            const=0,
+            type=positive_int,
+            metavar="JOB",
+            help="print the latest job of this kind (or job number JOB) and exit",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["status"] is None:
+            self.run_job(options)
+            return
+        job = job_find(kind=self.kind, job_id=options["status"] or None)
+        if job is None and options["status"]:
+            raise CommandError(f"there is no {self.kind} job #{options['status']}")
+        self.stdout.write(job_status_text(job=job) if job else f"no {self.kind} job yet")
+
+    def run_job(self, options: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def run_options(self, options: dict[str, Any]) -> RunOptions:
+        return RunOptions(
+            batch_size=options["batch_size"],
+            concurrency=options["concurrency"],
+            lease_seconds=options["lease_seconds"],
+            resume=options["resume"],
+            abandon=options["abandon"],
         )
 
     def report(self, outcome: Outcome, *, noun: str) -> None:
@@ -85,25 +149,30 @@ class JobCommand(BaseCommand):
         if outcome.status == "interrupted":
             resume = f"python manage.py {outcome.kind} --resume"
             raise CommandError(f"interrupted; finish with: {resume}", returncode=EXIT_INTERRUPTED)
+        if outcome.status == "abandoned":
+            raise CommandError(
+                f"job #{outcome.job_id} was abandoned by another process; this one stopped"
+            )
 
 
 class SeedCommand(JobCommand):
     def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
         parser.add_argument(
-            "--count", type=positive_int, help="how many to create (optional with --resume)"
+            "--count",
+            type=int_up_to(MAX_COUNT),
+            help="how many to create (optional with --resume)",
         )
         parser.add_argument(
             "--seed", type=int, help="random seed for reproducible data (default: random)"
         )
-        self.add_job_arguments(parser)
 
     def seed_options(self, options: dict[str, Any]) -> SeedOptions:
+        if options["count"] is None and not options["resume"]:
+            raise CommandError(
+                "--count is required, unless --resume finishes an unfinished job",
+                returncode=EXIT_BAD_ARGUMENTS,
+            )
         return SeedOptions(
-            count=options["count"],
-            seed=options["seed"],
-            batch_size=options["batch_size"],
-            resume=options["resume"],
-            abandon=options["abandon"],
-            concurrency=options["concurrency"],
-            lease_seconds=options["lease_seconds"],
+            count=options["count"], seed=options["seed"], run=self.run_options(options)
         )

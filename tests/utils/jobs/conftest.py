@@ -10,18 +10,19 @@ MakeJob = Callable[..., Job]
 
 @pytest.fixture
 def make_job() -> MakeJob:
-    """A job of kind `test` over [0, rows) in chunks of `chunk_size`."""
+    """A job of kind `test` over [0, rows) in chunks of `chunk_size` (1 for a new job; a
+    resume keeps the job's unless given)."""
 
-    def make(rows: int = 10, chunk_size: int = 1, **options: bool) -> Job:
-        draft = JobDraft(
-            params={"rows": rows}, scope_lo=0, scope_hi=rows, chunk_size=chunk_size, total=rows
-        )
+    def make(rows: int = 10, chunk_size: int | None = None, **options: bool) -> Job:
+        draft = JobDraft(params={"rows": rows}, scope_lo=0, scope_hi=rows, total=rows)
+        resume = options.get("resume", False)
         return job_open(
             kind="test",
-            requested={},
-            resume=options.get("resume", False),
-            abandon=options.get("abandon", False),
             draft=lambda: draft,
+            requested={},
+            batch_size=chunk_size or (None if resume else 1),
+            resume=resume,
+            abandon=options.get("abandon", False),
         )
 
     return make

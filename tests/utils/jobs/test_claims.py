@@ -4,54 +4,139 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from utils.jobs.claims import LeaseLost, chunk_complete, chunks_claim, others_pending_until
-from utils.models import Chunk
+from utils.jobs import job_abandon
+from utils.jobs.claims import (
+    Claimed,
+    LeaseLost,
+    chunk_begin,
+    chunk_complete,
+    chunks_claim,
+    others_pending_wait,
+)
+from utils.jobs.planner import split_even
+from utils.models import Chunk, Job
 
 pytestmark = pytest.mark.django_db
 
 
-def test_each_chunk_is_claimed_by_one_worker_in_order(make_job) -> None:
-    job = make_job(rows=5)
-    first = chunks_claim(job=job, owner="a", lease_seconds=30, limit=2)
-    second = chunks_claim(job=job, owner="b", lease_seconds=30, limit=10)
-    assert [chunk.seq for chunk in first] == [0, 1]
-    assert [chunk.seq for chunk in second] == [2, 3, 4]
-    assert chunks_claim(job=job, owner="c", lease_seconds=30, limit=1) == []
+def claim(job: Job, owner: str, limit: int = 1, lease_seconds: int = 30) -> list[Claimed]:
+    claimed = chunks_claim(
+        job=job, owner=owner, lease_seconds=lease_seconds, limit=limit, split=split_even
+    )
+    assert claimed is not None
+    return claimed
 
 
-def test_an_expired_lease_is_taken_over_and_its_holder_cannot_complete(make_job) -> None:
-    job = make_job(rows=1)
-    [stale] = chunks_claim(job=job, owner="dead", lease_seconds=30, limit=1)
-    Chunk.objects.filter(pk=stale.pk).update(
+def expire(job: Job, chunk: Claimed) -> None:
+    Chunk.objects.filter(job=job, seq=chunk.seq).update(
         lease_until=timezone.now() - datetime.timedelta(seconds=1)
     )
 
-    [taken] = chunks_claim(job=job, owner="alive", lease_seconds=30, limit=1)
 
-    assert taken.pk == stale.pk
-    with pytest.raises(LeaseLost), transaction.atomic():
-        chunk_complete(chunk=stale, owner="dead", rows=1)
+def do(job: Job, chunk: Claimed, owner: str, rows: int = 1) -> None:
     with transaction.atomic():
-        chunk_complete(chunk=taken, owner="alive", rows=1)
-    assert Chunk.objects.get(pk=taken.pk).lease_owner == "alive"
+        chunk_begin(job=job, chunk=chunk, owner=owner, lease_seconds=30)
+        chunk_complete(job=job, chunk=chunk, owner=owner, rows=rows)
 
 
-def test_a_done_chunk_cannot_be_completed_twice(make_job) -> None:
+def test_each_chunk_is_claimed_by_one_worker_in_order(make_job) -> None:
+    job = make_job(rows=5)
+    first = claim(job, "a", limit=2)
+    second = claim(job, "b", limit=10)
+    assert [(chunk.seq, chunk.lo, chunk.hi) for chunk in first] == [(0, 0, 1), (1, 1, 2)]
+    assert [chunk.seq for chunk in second] == [2, 3, 4]
+    assert claim(job, "c") == []
+
+
+def test_chunks_are_cut_only_as_they_are_claimed(make_job) -> None:
+    job = make_job(rows=10**12, chunk_size=1000)
+    assert not job.chunks.exists()
+
+    claimed = claim(job, "a", limit=3)
+
+    assert [(chunk.lo, chunk.hi) for chunk in claimed] == [(0, 1000), (1000, 2000), (2000, 3000)]
+    job.refresh_from_db()
+    assert (job.chunks.count(), job.planned_to) == (3, 3000)
+
+
+def test_an_expired_lease_is_taken_over_and_its_holder_skips_the_chunk(make_job) -> None:
     job = make_job(rows=1)
-    [chunk] = chunks_claim(job=job, owner="a", lease_seconds=30, limit=1)
-    chunk_complete(chunk=chunk, owner="a", rows=7)
+    [stale] = claim(job, "slow")
+    expire(job, stale)
+
+    [taken] = claim(job, "other")
+
+    assert taken.seq == stale.seq
+    with pytest.raises(LeaseLost), transaction.atomic():
+        chunk_begin(job=job, chunk=stale, owner="slow", lease_seconds=30)
+    do(job, taken, "other")
+    assert Chunk.objects.get(job=job, seq=taken.seq).lease_owner == "other"
+
+
+def test_a_worker_never_claims_again_a_chunk_it_holds(make_job) -> None:
+    job = make_job(rows=1)
+    [held] = claim(job, "me")
+    expire(job, held)
+
+    assert claim(job, "me") == []
+    # Nobody else took it: the holder still does it, though its lease ran out.
+    do(job, held, "me")
+    assert job.chunks.get().state == Chunk.State.DONE
+
+
+def test_a_begun_chunk_has_its_lease_extended(make_job) -> None:
+    job = make_job(rows=1)
+    [chunk] = claim(job, "me", lease_seconds=1)
+    expire(job, chunk)
+    with transaction.atomic():
+        chunk_begin(job=job, chunk=chunk, owner="me", lease_seconds=600)
+    lease_until = Chunk.objects.get(job=job).lease_until
+    assert lease_until is not None
+    assert lease_until > timezone.now() + datetime.timedelta(minutes=9)
+
+
+def test_leases_follow_the_database_clock_not_the_host_clock(make_job, monkeypatch) -> None:
+    job = make_job(rows=1)
+    # A host whose clock runs an hour fast.
+    fast = timezone.now() + datetime.timedelta(hours=1)
+    monkeypatch.setattr(timezone, "now", lambda: fast)
+
+    claim(job, "fast-host", lease_seconds=30)
+
+    lease_until = Chunk.objects.get(job=job).lease_until
+    assert lease_until is not None
+    real_now = datetime.datetime.now(datetime.UTC)
+    assert datetime.timedelta(0) < lease_until - real_now <= datetime.timedelta(seconds=30)
+
+
+def test_a_done_chunk_cannot_be_done_twice(make_job) -> None:
+    job = make_job(rows=1)
+    [chunk] = claim(job, "a")
+    do(job, chunk, "a", rows=7)
     with pytest.raises(LeaseLost):
-        chunk_complete(chunk=chunk, owner="a", rows=7)
-    assert Chunk.objects.get(pk=chunk.pk).rows == 7
+        do(job, chunk, "a", rows=7)
+    assert Chunk.objects.get(job=job).rows == 7
+
+
+def test_an_abandoned_job_has_nothing_to_claim_or_begin(make_job) -> None:
+    job = make_job(rows=3)
+    [chunk] = claim(job, "a")
+
+    job_abandon(job=job)
+
+    with pytest.raises(LeaseLost), transaction.atomic():
+        chunk_begin(job=job, chunk=chunk, owner="a", lease_seconds=30)
+    assert chunks_claim(job=job, owner="b", lease_seconds=30, limit=5, split=split_even) is None
+    assert set(job.chunks.values_list("state", flat=True)) == {Chunk.State.CANCELLED}
 
 
 def test_others_pending_tells_when_a_foreign_lease_runs_out(make_job) -> None:
     job = make_job(rows=2)
-    chunks_claim(job=job, owner="other", lease_seconds=30, limit=1)
-    [mine] = chunks_claim(job=job, owner="me", lease_seconds=30, limit=1)
-    until = others_pending_until(job=job, owner="me")
-    assert until is not None
-    assert until > timezone.now() + datetime.timedelta(seconds=20)
-    assert others_pending_until(job=job, owner="other") is not None  # mine is still pending
-    chunk_complete(chunk=mine, owner="me", rows=1)
-    assert others_pending_until(job=job, owner="other") is None
+    claim(job, "other")
+    [mine] = claim(job, "me")
+    wait = others_pending_wait(job=job, owner="me")
+    assert wait is not None
+    assert 20 < wait <= 30
+    assert others_pending_wait(job=job, owner="other") is not None  # mine is still pending
+    do(job, mine, "me")
+    assert others_pending_wait(job=job, owner="other") is None

@@ -1,7 +1,12 @@
-import pytest
+import datetime
 
-from utils.jobs import JobConflict, JobDraft, job_abandon, job_open, job_progress
-from utils.models import Job
+import pytest
+from django.utils import timezone
+
+from utils.jobs import JobConflict, JobDraft, job_open, job_progress, lifecycle
+from utils.jobs.claims import chunks_claim
+from utils.jobs.planner import split_even
+from utils.models import Chunk, Job
 
 pytestmark = pytest.mark.django_db
 
@@ -10,7 +15,16 @@ def test_a_second_job_of_a_kind_is_refused_while_one_is_unfinished(make_job) -> 
     first = make_job()
     with pytest.raises(JobConflict, match=rf"job #{first.pk} is unfinished .*--resume.*--abandon"):
         make_job()
-    assert Job.objects.count() == 1
+    assert list(Job.objects.values_list("pk", flat=True)) == [first.pk]
+
+
+def test_the_refusal_says_a_job_nobody_works_on_is_stalled(make_job) -> None:
+    job = make_job(rows=3)
+    chunks_claim(job=job, owner="dead", lease_seconds=30, limit=1, split=split_even)
+    job.chunks.update(lease_until=timezone.now() - datetime.timedelta(seconds=5))
+
+    with pytest.raises(JobConflict, match=r"\(0/3 done, stalled, last moved 20\d\d-"):
+        make_job()
 
 
 def test_resume_returns_the_unfinished_job(make_job) -> None:
@@ -19,12 +33,23 @@ def test_resume_returns_the_unfinished_job(make_job) -> None:
 
 
 def test_abandon_closes_the_unfinished_job_and_opens_a_new_one(make_job) -> None:
-    first = make_job()
+    first = make_job(rows=4)
+    chunks_claim(job=first, owner="a", lease_seconds=30, limit=2, split=split_even)
+
     second = make_job(abandon=True)
+
     first.refresh_from_db()
-    assert first.status == Job.Status.ABANDONED
-    assert first.active_kind is None
-    assert second.pk != first.pk
+    assert (first.status, first.active_kind) == (Job.Status.ABANDONED, None)
+    assert set(first.chunks.values_list("state", flat=True)) == {Chunk.State.CANCELLED}
+    assert (second.status, second.active_kind) == (Job.Status.RUNNING, "test")
+
+
+def test_resume_and_abandon_together_are_refused(make_job) -> None:
+    first = make_job()
+    with pytest.raises(JobConflict, match="--resume and --abandon exclude each other"):
+        make_job(resume=True, abandon=True)
+    first.refresh_from_db()
+    assert first.status == Job.Status.RUNNING
 
 
 def test_resume_refuses_parameters_that_differ_from_the_job(make_job) -> None:
@@ -32,16 +57,37 @@ def test_resume_refuses_parameters_that_differ_from_the_job(make_job) -> None:
     with pytest.raises(JobConflict, match="started with rows=10, not 11"):
         job_open(
             kind="test",
+            draft=lambda: JobDraft(params={}, scope_lo=0, scope_hi=0, total=0),
             requested={"rows": 11},
+            batch_size=None,
             resume=True,
             abandon=False,
-            draft=lambda: JobDraft(params={}, scope_lo=0, scope_hi=0, chunk_size=1, total=0),
         )
 
 
 def test_progress_sums_done_chunks(make_job) -> None:
     job = make_job(rows=10, chunk_size=4)
-    job.chunks.filter(seq__lt=2).update(state="done", rows=4)
+    chunks_claim(job=job, owner="a", lease_seconds=30, limit=3, split=split_even)
+    job.chunks.filter(seq__lt=2).update(state=Chunk.State.DONE, rows=4)
     progress = job_progress(job=job)
     assert (progress.done, progress.total) == (8, 10)
-    job_abandon(job=job)
+
+
+def test_a_resume_never_reopens_a_job_finished_while_it_was_opening(make_job, monkeypatch) -> None:
+    job = make_job(rows=0)
+    check = lifecycle._check_same_params
+
+    def finished_meanwhile(**kwargs):
+        lifecycle.job_finish(job=job)  # another process completes the job right now
+        check(**kwargs)
+
+    monkeypatch.setattr(lifecycle, "_check_same_params", finished_meanwhile)
+
+    resumed = make_job(rows=0, resume=True)
+
+    assert (resumed.pk, resumed.status, resumed.active_kind) == (
+        job.pk,
+        Job.Status.COMPLETED,
+        None,
+    )
+    assert lifecycle.job_finish(job=resumed)  # so its run reports "completed"

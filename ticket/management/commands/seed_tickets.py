@@ -2,12 +2,13 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from ticket.services import tickets_seed
+from ticket.services import SEED_TICKETS_KIND, tickets_seed
 from utils.management.base import SeedCommand, ratio
 
 
 class Command(SeedCommand):
     help = "Create tickets over the existing orders, some left unsold, in resumable batches."
+    kind = SEED_TICKETS_KIND
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
@@ -15,7 +16,7 @@ class Command(SeedCommand):
             "--unsold-ratio", type=ratio, help="share of tickets without an order (default 0.1)"
         )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def run_job(self, options: dict[str, Any]) -> None:
         outcome = tickets_seed(
             options=self.seed_options(options), unsold_ratio=options["unsold_ratio"]
         )
