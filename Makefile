@@ -31,9 +31,9 @@ lint: sync
 check: lint test
 
 bench: sync
-	$(UV) sync --frozen --inexact $(EXTRAS) --group bench
-	$(RUN) python bench/seed_tickets.py
-	$(RUN) python bench/regenerate_tokens.py
+	$(RUN) --group bench python bench/seed_tickets.py
+	$(RUN) --group bench python bench/regenerate_tokens.py
+	$(RUN) --group bench python bench/scale.py
 
 sync: $(UV)
 	$(UV) sync --frozen --inexact $(EXTRAS)

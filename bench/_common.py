@@ -2,10 +2,11 @@
 DATABASE_URL pointing at MySQL/MariaDB (for example `make bench`)."""
 
 import os
-import resource
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import django
@@ -23,12 +24,39 @@ def setup_django() -> None:
         sys.exit("benchmarks compare against MySQL itself: set DATABASE_URL=mysql://...")
 
 
-def manage(*args: str) -> tuple[float, int]:
-    """Run a management command; return its wall time and the peak RSS (MiB) of children."""
+def manage(*args: str, env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Run a management command; return its wall time and its own peak RSS in MiB."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True)
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), *args], env={**os.environ, **(env or {})}
+    )
+    _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
-    return elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    if status != 0:
+        sys.exit(f"manage.py {' '.join(args)} failed with status {status}")
+    return elapsed, usage.ru_maxrss // 1024
+
+
+@contextmanager
+def scratch_database(suffix: str) -> Iterator[str]:
+    """A new, migrated database beside DATABASE_URL's on the same server, dropped afterwards;
+    yields its name. Commands reach it with scratch_env(name)."""
+    from django.db import connection
+
+    name = f"{connection.settings_dict['NAME']}_{suffix}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    try:
+        manage("migrate", "--verbosity=0", env=scratch_env(name))
+        yield name
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+def scratch_env(name: str) -> dict[str, str]:
+    return {"DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{name}"}
 
 
 def report(title: str, rows: list[tuple[str, float]], project: str) -> None:

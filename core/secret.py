@@ -2,6 +2,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
 
@@ -14,7 +15,7 @@ def secret_key(path: Path) -> str:
     written, and when two start at once, both use the first one's key.
     """
     if path.exists():
-        return path.read_text().strip()
+        return _read(path)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
     try:
         with os.fdopen(fd, "w") as handle:
@@ -24,4 +25,11 @@ def secret_key(path: Path) -> str:
         pass
     finally:
         os.unlink(temporary)
-    return path.read_text().strip()
+    return _read(path)
+
+
+def _read(path: Path) -> str:
+    key = path.read_text().strip()
+    if not key:
+        raise ImproperlyConfigured(f"{path} is empty: delete it, and a new key is made")
+    return key

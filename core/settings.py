@@ -82,6 +82,9 @@ def _database() -> dict[str, Any]:
             "charset": "utf8mb4",
             "init_command": "SET sql_mode='STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
             "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION', time_zone='+00:00'",
+            # A host that accepts the connection but never answers fails in this many seconds
+            # (signals cannot interrupt the wait). ?connect_timeout=N in the URL overrides it.
+            "connect_timeout": 10,
             **config.get("OPTIONS", {}),
         }
         config["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}

@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,25 @@ SLOW_JOB = ("-m", "tests.utils.jobs.slow_job")
 mysql_only = pytest.mark.skipif(
     connection.vendor != "mysql", reason="needs MySQL/MariaDB (CI runs the suite on both)"
 )
+
+
+def until_a_transaction_waits_for_a_lock(seconds: float = 10) -> None:
+    """Return once the server shows a transaction on this database waiting for a row lock, or
+    after `seconds`.
+    On SQLite, whose writers queue on the whole database before they start, at once."""
+    deadline = time.monotonic() + seconds
+    while connection.vendor == "mysql" and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) FROM information_schema.INNODB_TRX t"
+                " JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id"
+                " WHERE t.trx_state = 'LOCK WAIT' AND p.DB = DATABASE()"
+            )
+            if cursor.fetchone()[0]:
+                return
+        # Polling the server for the condition, not waiting for a time. InnoDB refreshes this
+        # table only when it was not read in the last 100 ms: ask less often than that.
+        time.sleep(0.2)
 
 
 def database_url() -> str:

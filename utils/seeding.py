@@ -178,6 +178,6 @@ def _distinct(values: Iterable[str]) -> list[str]:
 
 
 def pk_array(queryset: "QuerySet[Any]") -> "array[int]":
-    """The queryset's primary keys as a compact array (8 bytes each), streamed from the
-    database: a run picks related rows by position without holding model instances."""
-    return array("q", queryset.order_by("pk").values_list("pk", flat=True).iterator(10_000))
+    """The (ordered) queryset's primary keys as a compact array (8 bytes each), streamed from
+    the database: a run picks related rows by position without holding model instances."""
+    return array("q", queryset.values_list("pk", flat=True).iterator(10_000))

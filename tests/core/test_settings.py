@@ -70,6 +70,7 @@ def test_database_url_selects_mysql_with_utf8mb4_and_strict_mode() -> None:
     assert "STRICT_TRANS_TABLES" in found["options"]["init_command"]
     assert found["test"]["CHARSET"] == "utf8mb4"
     assert found["test"]["COLLATION"] == "utf8mb4_unicode_ci"
+    assert found["options"]["connect_timeout"] == 10  # a silent host cannot hang a command
 
 
 def test_redis_url_selects_redis_for_cache_and_sessions_with_short_timeouts() -> None:
@@ -209,3 +210,13 @@ def test_a_new_secret_key_is_never_read_half_written(tmp_path: Path) -> None:
         assert len(set(keys)) == 1, keys
         assert len(keys[0]) == 50
         assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_an_empty_secret_key_file_stops_the_start_in_one_line(project_copy: Path) -> None:
+    (project_copy / ".secret_key").write_text("")
+    result = python_in(project_copy, "manage.py", "check")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Configuration error: {project_copy / '.secret_key'} is empty: delete it, and a new"
+        " key is made\n"
+    )

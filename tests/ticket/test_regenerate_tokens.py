@@ -228,3 +228,36 @@ def test_batches_count_existing_tickets_however_sparse_the_ids(manage) -> None:
     assert result.returncode == 0, result.stderr
     job = assert_rotated_exactly_once(old)
     assert sorted(job.chunks.values_list("rows", flat=True)) == [1, 3, 3]
+
+
+def test_tickets_still_being_written_at_the_start_are_rotated_and_counted() -> None:
+    tickets = TicketFactory.create_batch(10)
+    late = tickets[4].pk
+    tickets[4].delete()  # as if its insert had not committed when the rotation counted
+    job = rotation_job_open()
+    TicketFactory.create(id=late)
+
+    call_command("regenerate_tokens", "--resume")
+
+    job.refresh_from_db()
+    assert (job.status, job.total) == (Job.Status.COMPLETED, 10)
+    assert RevokedToken.objects.filter(job=job).count() == 10
+
+
+@mysql_only
+def test_losing_the_idle_main_connection_does_not_fail_a_finished_run(old_tokens, spawn) -> None:
+    process = spawn("regenerate_tokens", "--batch-size=20")
+    progress_lines(process, 2)
+
+    with connection.cursor() as cursor:
+        # The process's first connection opened the job, then sat idle through the run.
+        cursor.execute(
+            "SELECT MIN(ID) FROM information_schema.PROCESSLIST"
+            " WHERE DB = DATABASE() AND ID <> CONNECTION_ID()"
+        )
+        (first,) = cursor.fetchone()
+        cursor.execute(f"KILL CONNECTION {int(first)}")
+    _, stderr = process.communicate(timeout=120)
+
+    assert process.returncode == 0, stderr
+    assert_rotated_exactly_once(old_tokens)

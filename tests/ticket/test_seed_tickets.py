@@ -62,6 +62,9 @@ def test_without_orders_refuses_and_changes_nothing() -> None:
         ("ten", "expected a positive integer, got 'ten'"),
         ("1.5", "expected a positive integer, got '1.5'"),
         ("1000000000000", "expected at most 1,000,000,000, got '1000000000000'"),
+        (" 5", "expected a positive integer, got ' 5'"),
+        ("5_0", "expected a positive integer, got '5_0'"),
+        ("\uff19", "expected a positive integer, got '\uff19'"),
     ],
 )
 def test_bad_count_is_one_line_error_and_changes_nothing(manage, count: str, message) -> None:
@@ -116,3 +119,25 @@ def test_missing_prerequisite_exits_non_zero_with_one_line(manage) -> None:
         "CommandError: there are no customers yet: run seed_users first"
     )
     assert not User.objects.exists()
+
+
+def test_status_takes_no_other_options(manage) -> None:
+    result = manage("seed_tickets", "--status", "--count=5", "--batch-size=5")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "CommandError: --status takes no other options, got --batch-size, --count\n"
+    )
+
+
+def test_a_seed_beyond_64_bits_is_refused(manage) -> None:
+    result = manage("seed_users", "--count=5", f"--seed={2**63}")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "--seed: expected at most 9,223,372,036,854,775,807" in result.stderr
+    assert not User.objects.exists()
+
+
+def test_stats_gets_bad_arguments_in_one_line(manage) -> None:
+    result = manage("stats", "--bogus")
+    assert result.returncode == 2
+    assert result.stderr == "manage.py stats: error: unrecognized arguments: --bogus\n"

@@ -1,11 +1,11 @@
 import hashlib
 import threading
-import time
 import uuid
 
 import pytest
 from django.db import connection, transaction
 
+from tests.conftest import until_a_transaction_waits_for_a_lock
 from tests.factories import TicketFactory
 from ticket.models import RevokedToken, Ticket
 from ticket.services import token_check
@@ -71,37 +71,25 @@ def test_endless_collisions_fail_without_quoting_the_token() -> None:
     assert failure.value.__suppress_context__
 
 
-def lock_waits() -> int:
-    """Transactions waiting for a row lock, as the server sees them (MySQL/MariaDB)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'"
-        )
-        return int(cursor.fetchone()[0])
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_writers_racing_on_the_same_tickets_each_record_the_token_they_replace() -> None:
     original = {ticket.pk: ticket.token.hex for ticket in TicketFactory.create_batch(50)}
     chunk = Claimed(seq=0, lo=min(original), hi=max(original) + 1)
     jobs = [Job.objects.create(kind=f"writer-{n}", chunk_size=50) for n in range(2)]
     written: list[list[str]] = [[], []]
-    first_holds_its_rows, second_has_read = threading.Event(), threading.Event()
+    first_holds_its_rows = threading.Event()
     errors: list[BaseException] = []
 
     def first_tokens(count: int) -> list[str]:
         # The first writer has recorded the old tokens; keep its transaction open until the
-        # second writer is either waiting for the rows or has read the tokens itself.
+        # second writer waits for the rows (if it could read them, it would not wait, and
+        # record the same old tokens: the defect this test is for).
         first_holds_its_rows.set()
-        deadline = time.monotonic() + 10
-        while not second_has_read.wait(0.01) and time.monotonic() < deadline:
-            if connection.vendor == "sqlite" or lock_waits():
-                break  # SQLite: the second writer cannot pass our BEGIN IMMEDIATE
+        until_a_transaction_waits_for_a_lock()
         written[0] = token_hexes(count)
         return written[0]
 
     def second_tokens(count: int) -> list[str]:
-        second_has_read.set()
         written[1] = token_hexes(count)
         return written[1]
 

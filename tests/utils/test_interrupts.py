@@ -8,6 +8,8 @@ import pytest
 from tests.conftest import SLOW_JOB, progress_lines
 from tests.utils.jobs.slow_job import KIND
 from ticket.models import Ticket
+from user.models import User
+from utils.management.base import EXIT_INTERRUPTED
 from utils.models import Job
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,9 +30,24 @@ def test_a_signal_while_a_job_is_planned_stops_with_one_line_and_changes_nothing
     result = manage(*SIGNAL_AT, "SIGTERM", "ticket.services._rotation_draft", "regenerate_tokens")
     assert result.returncode == 143
     assert result.stderr == (
-        "CommandError: Interrupted by SIGTERM; run the command again with --resume to finish\n"
+        "CommandError: Interrupted by SIGTERM before the job started: nothing was changed\n"
     )
     assert not Job.objects.exists()
+
+
+def test_a_signal_while_the_work_is_prepared_stops_the_job_resumably(manage) -> None:
+    # The job is open; its run is building its name pools when Ctrl-C comes.
+    result = manage(*SIGNAL_AT, "SIGINT", "user.services.name_pools", "seed_users", "--count=50")
+
+    assert result.returncode == EXIT_INTERRUPTED
+    assert "Traceback" not in result.stderr
+    job = Job.objects.get(kind="seed_users")
+    assert (job.status, User.objects.count()) == (Job.Status.INTERRUPTED, 0)
+
+    resumed = manage("seed_users", "--resume")
+
+    assert resumed.returncode == 0, resumed.stderr
+    assert User.objects.count() == 50
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])

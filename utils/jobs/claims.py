@@ -10,11 +10,19 @@ Rules:
   over while it waited in a worker's queue is skipped by that worker (LeaseLost), never failed.
 - A worker never claims a chunk it already holds.
 - Lease times are the database's clock (NOW(6)), so a host whose clock is off cannot shorten
-  another host's lease.
+  another host's lease. A lease held by a process of this host that has died (kill -9, a
+  second Ctrl-C) is handed back at once instead of running out.
+- Statements that change many chunk rows find them by primary key first: through the
+  (job, state) index they would hold that index's entries while waiting for a worker's row,
+  which the worker needs to mark its chunk done: a deadlock.
 """
 
+import os
+import socket
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, F, Min, Q, QuerySet
@@ -93,9 +101,53 @@ def chunk_complete(*, job: Job, chunk: Claimed, owner: str, rows: int) -> None:
 
 def leases_release(*, job: Job, owner: str) -> None:
     """Hand back chunks this worker claimed but did not do, so others need not wait."""
-    Chunk.objects.filter(job=job, state=Chunk.State.PENDING, lease_owner=owner).update(
-        lease_owner="", lease_until=None
+    chunks_update_pending(job=job, lease_owner=owner, to={"lease_owner": "", "lease_until": None})
+
+
+def leases_release_gone(*, job: Job, owner: str) -> int:
+    """Hand back the chunks held by processes of this host that no longer run; their
+    transactions rolled back with their connections. Return how many."""
+    holders = job.chunks.filter(state=Chunk.State.PENDING, lease_until__gt=Now())
+    gone = {
+        holder
+        for holder in holders.exclude(lease_owner=owner).values_list("lease_owner", flat=True)
+        if owner_gone(holder)
+    }
+    if not gone:
+        return 0
+    return chunks_update_pending(
+        job=job, lease_owner__in=gone, to={"lease_owner": "", "lease_until": None}
     )
+
+
+def chunks_update_pending(*, job: Job, to: dict[str, Any], **where: Any) -> int:
+    """Update the job's pending chunks that match `where`, found by primary key first."""
+    pending = Chunk.objects.filter(job=job, state=Chunk.State.PENDING, **where)
+    pks = list(pending.values_list("pk", flat=True))
+    return Chunk.objects.filter(pk__in=pks, state=Chunk.State.PENDING, **where).update(**to)
+
+
+def owner_name() -> str:
+    """A lease holder: this host, this process, and a nonce for this run."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def owner_gone(owner: str) -> bool:
+    """True when `owner` was a process of this host that no longer runs. A process on
+    another host is never judged gone: its leases run out instead. (A pid reused since only
+    makes us wait for the lease; a wrong verdict costs time, never a chunk: a chunk being
+    worked on is locked, and claimers skip it.)"""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def others_pending_wait(*, job: Job, owner: str) -> float | None:

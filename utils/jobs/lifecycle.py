@@ -7,6 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Now
 
+from utils.jobs.claims import chunks_update_pending
 from utils.jobs.selectors import job_activity, job_progress, job_state
 from utils.models import Chunk, Job
 
@@ -86,7 +87,7 @@ def job_abandon(*, job: Job) -> None:
             status=Job.Status.ABANDONED, active_kind=None, finished_at=Now()
         )
         if closed:
-            job.chunks.filter(state=Chunk.State.PENDING).update(state=Chunk.State.CANCELLED)
+            chunks_update_pending(job=job, to={"state": Chunk.State.CANCELLED})
 
 
 def job_finish(*, job: Job) -> bool:
@@ -99,8 +100,14 @@ def job_finish(*, job: Job) -> bool:
             return False
         if locked.chunks.filter(state=Chunk.State.PENDING).exists():
             return False
+        # Rows still being written when the job counted its scope are done too: the total
+        # becomes what was done.
+        done = job_progress(job=locked).done
         Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.COMPLETED, active_kind=None, finished_at=Now()
+            status=Job.Status.COMPLETED,
+            active_kind=None,
+            finished_at=Now(),
+            total=max(locked.total, done),
         )
     return True
 

@@ -25,6 +25,8 @@ def split_even(lo: int, limit: int, size: int) -> int:
 
 def chunks_cut(*, job: Job, count: int, split: Split) -> list[Chunk]:
     """Cut up to `count` new chunks from the front of the part not yet cut."""
+    if count <= 0 or job.planned_to >= job.scope_hi:
+        return []
     seq = _next_seq(job)
     chunks: list[Chunk] = []
     lo = job.planned_to

@@ -1,4 +1,5 @@
-"""The asyncio orchestrator: one claimer feeds a bounded queue, N workers drain it.
+"""The asyncio orchestrator: one claimer refills a queue whenever it runs dry, N workers
+drain it.
 
 Each worker owns one thread (and so one database connection) and does a chunk in one
 transaction there, opened by chunk_begin and closed by chunk_complete (claims.py). A stop
@@ -8,19 +9,17 @@ stays resumable. A job abandoned elsewhere stops the run at its next claim or ch
 """
 
 import asyncio
-import os
 import random
-import socket
+import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from asgiref.sync import sync_to_async
-from django.db import DatabaseError, OperationalError, connections, transaction
+from django.db import DatabaseError, OperationalError, connection, connections, transaction
 
 from utils.interrupts import graceful_stop
 from utils.jobs.claims import (
@@ -30,7 +29,9 @@ from utils.jobs.claims import (
     chunk_complete,
     chunks_claim,
     leases_release,
+    leases_release_gone,
     others_pending_wait,
+    owner_name,
 )
 from utils.jobs.lifecycle import JobDraft, JobFailed, job_finish, job_open, job_stopped
 from utils.jobs.limits import concurrency_check
@@ -41,12 +42,14 @@ from utils.models import Job
 
 # Work for one chunk: called inside the chunk's transaction, returns the rows it wrote.
 ChunkWork = Callable[[Claimed], int]
+T = TypeVar("T")
 
-# MySQL: 1205 lock wait timeout, 1213 deadlock. The transaction was rolled back: retry it,
+# MySQL: 1205 lock wait timeout, 1213 deadlock. A chunk's or a claim's transaction was rolled
+# back: retry it,
 # after a random pause so that the workers that collided do not collide again. (Seen here:
 # concurrent INSERTs of barcodes whose deleted twins InnoDB had not purged yet.)
 TRANSIENT_ERRORS = {1205, 1213}
-CHUNK_ATTEMPTS = 5
+ATTEMPTS = 5
 RETRY_PAUSE_SECONDS = 0.05
 # Chunks per worker in one claim, taken when the queue has run dry: each claim costs a commit.
 # A run holds at most (CLAIM_AHEAD + 1) x concurrency chunks, queued or in hand.
@@ -85,7 +88,11 @@ def job_run(
     split: Split = split_even,
 ) -> Outcome:
     """Open the job of this kind (new, resumed, or new after abandoning the old) and work it
-    until it is done, a signal stops it, or it is abandoned elsewhere."""
+    until it is done, a signal stops it, or it is abandoned elsewhere.
+
+    A signal while the job is opened raises Interrupted, which rolls the opening back; from
+    the moment it is open, signals are the run's (graceful, then at once).
+    """
     concurrency_check(concurrency=options.concurrency)
     job = job_open(
         kind=kind,
@@ -95,13 +102,7 @@ def job_run(
         resume=options.resume,
         abandon=options.abandon,
     )
-    return run(
-        job,
-        work=work_for(job),
-        split=split,
-        concurrency=options.concurrency,
-        lease_seconds=options.lease_seconds,
-    )
+    return _Run(job, split, options.concurrency, options.lease_seconds).execute(work_for)
 
 
 def run(
@@ -113,39 +114,49 @@ def run(
     lease_seconds: int = 30,
 ) -> Outcome:
     """Work the job's chunks until none is left or a stop is asked; raise JobFailed on error."""
-    if connections["default"].vendor == "sqlite":
-        concurrency = 1  # SQLite has one writer at a time: more threads would only queue
-    return _Run(job, work, split, concurrency, lease_seconds).execute()
+    return _Run(job, split, concurrency, lease_seconds).execute(lambda job: work)
 
 
 class _Run:
-    def __init__(
-        self, job: Job, work: ChunkWork, split: Split, concurrency: int, lease_seconds: int
-    ):
+    def __init__(self, job: Job, split: Split, concurrency: int, lease_seconds: int):
         self.job = job
-        self.work = work
         self.split = split
-        self.concurrency = concurrency
+        # SQLite has one writer at a time: more threads would only queue.
+        self.concurrency = 1 if connections["default"].vendor == "sqlite" else concurrency
         self.lease_seconds = lease_seconds
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        progress = job_progress(job=job)
-        self.progress = Progress(label=job.kind, done=progress.done, total=progress.total)
+        self.owner = owner_name()
         self.error: BaseException | None = None
         self.told_waiting = False
+        # A stop asked before the event loop runs (while the work is prepared) or during it.
+        self.stop_asked = threading.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
 
-    def execute(self) -> Outcome:
-        try:
-            asyncio.run(self._main())
-        finally:
-            self.progress.close()
+    def execute(self, work_for: Callable[[Job], ChunkWork]) -> Outcome:
+        with graceful_stop(self._request_stop):
+            self.work = work_for(self.job)
+            progress = job_progress(job=self.job)
+            self.progress = Progress(label=self.job.kind, done=progress.done, total=progress.total)
+            try:
+                asyncio.run(self._main())
+            finally:
+                self.progress.close()
+            # This thread's connection sat idle through the run: the server or a proxy may
+            # have dropped it meanwhile. A new one records the outcome.
+            if not connection.in_atomic_block:
+                connection.close()
+            return self._outcome(self._final_status())
+
+    def _request_stop(self) -> None:
+        self.stop_asked.set()
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.stop.set)
+
+    def _final_status(self) -> Literal["completed", "interrupted", "abandoned"]:
         if self.error is not None:
             # With the database gone the failure cannot be recorded; the job stays resumable.
             with suppress(DatabaseError):
                 job_stopped(job=self.job, status=Job.Status.FAILED, error=_one_line(self.error))
             raise JobFailed(f"{self.job.kind} job #{self.job.pk} failed: {_one_line(self.error)}")
-        return self._outcome(self._final_status())
-
-    def _final_status(self) -> Literal["completed", "interrupted", "abandoned"]:
         if job_finish(job=self.job):
             return "completed"
         self.job.refresh_from_db()
@@ -155,6 +166,7 @@ class _Run:
         return "interrupted"
 
     def _outcome(self, status: Literal["completed", "interrupted", "abandoned"]) -> Outcome:
+        self.job.refresh_from_db()  # its total, once completed, counts what was done
         final = job_progress(job=self.job)
         return Outcome(
             job_id=self.job.pk,
@@ -168,29 +180,27 @@ class _Run:
 
     async def _main(self) -> None:
         self.stop = asyncio.Event()
+        self.loop = asyncio.get_running_loop()
+        if self.stop_asked.is_set():
+            self.stop.set()
         # Chunks claimed and not yet finished (queued or in a worker's hands).
         self.in_hand = 0
         self.changed = asyncio.Condition()
         queue: asyncio.Queue[Claimed | None] = asyncio.Queue()
         pools = [ThreadPoolExecutor(1, f"job-worker-{i}") for i in range(self.concurrency + 1)]
-        loop = asyncio.get_running_loop()
-
-        def request_stop() -> None:
-            loop.call_soon_threadsafe(self.stop.set)
-
-        with graceful_stop(request_stop):
-            try:
-                await asyncio.gather(
-                    self._claim_loop(queue, pools[0]),
-                    *(self._work_loop(queue, pool) for pool in pools[1:]),
-                )
-            finally:
-                # If the database is gone the leases simply run out instead.
-                with suppress(DatabaseError):
-                    await self._call(pools[0], leases_release, job=self.job, owner=self.owner)
-                for pool in pools:
-                    await self._call(pool, connections.close_all)
-                    pool.shutdown()
+        try:
+            await asyncio.gather(
+                self._claim_loop(queue, pools[0]),
+                *(self._work_loop(queue, pool) for pool in pools[1:]),
+            )
+        finally:
+            # If the database is gone the leases simply run out instead.
+            with suppress(DatabaseError):
+                await self._call(pools[0], leases_release, job=self.job, owner=self.owner)
+            for pool in pools:
+                await self._call(pool, connections.close_all)
+                pool.shutdown()
+            self.loop = None
 
     async def _claim_loop(
         self, queue: "asyncio.Queue[Claimed | None]", pool: ThreadPoolExecutor
@@ -202,6 +212,7 @@ class _Run:
                     break
                 chunks = await self._call(
                     pool,
+                    _retrying,
                     chunks_claim,
                     job=self.job,
                     owner=self.owner,
@@ -230,6 +241,8 @@ class _Run:
     async def _wait_for_others(self, pool: ThreadPoolExecutor) -> bool:
         """Nothing is claimable now. Wait for leases held elsewhere to run out (a worker that
         died leaves its chunk to us then); False when no chunk is pending elsewhere."""
+        if await self._call(pool, leases_release_gone, job=self.job, owner=self.owner):
+            return True  # claim them now
         wait = await self._call(pool, others_pending_wait, job=self.job, owner=self.owner)
         if wait is None:
             return False
@@ -274,23 +287,16 @@ class _Run:
             self.changed.notify_all()
 
     def _process(self, chunk: Claimed) -> int:
-        for attempt in range(1, CHUNK_ATTEMPTS + 1):
-            try:
-                with transaction.atomic():
-                    chunk_begin(
-                        job=self.job,
-                        chunk=chunk,
-                        owner=self.owner,
-                        lease_seconds=self.lease_seconds,
-                    )
-                    rows = self.work(chunk)
-                    chunk_complete(job=self.job, chunk=chunk, owner=self.owner, rows=rows)
-                return rows
-            except OperationalError as exc:
-                if attempt == CHUNK_ATTEMPTS or exc.args[0] not in TRANSIENT_ERRORS:
-                    raise
-                time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * attempt))
-        raise AssertionError("unreachable")
+        return _retrying(self._chunk_transaction, chunk)
+
+    def _chunk_transaction(self, chunk: Claimed) -> int:
+        with transaction.atomic():
+            chunk_begin(
+                job=self.job, chunk=chunk, owner=self.owner, lease_seconds=self.lease_seconds
+            )
+            rows = self.work(chunk)
+            chunk_complete(job=self.job, chunk=chunk, owner=self.owner, rows=rows)
+        return rows
 
     def _fail(self, exc: BaseException) -> None:
         if self.error is None:
@@ -302,6 +308,19 @@ class _Run:
         pool: ThreadPoolExecutor, func: Callable[..., object], *args: object, **kwargs: object
     ) -> Any:
         return await sync_to_async(func, thread_sensitive=False, executor=pool)(*args, **kwargs)
+
+
+def _retrying(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call `func`, a whole transaction, again after a transient error (a deadlock or a lock
+    wait timeout rolled it back), after a random pause."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return func(*args, **kwargs)
+        except OperationalError as exc:
+            if attempt == ATTEMPTS or exc.args[0] not in TRANSIENT_ERRORS:
+                raise
+            time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * attempt))
+    raise AssertionError("unreachable")
 
 
 def _one_line(exc: BaseException) -> str:

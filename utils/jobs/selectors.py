@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Max, Sum
+from django.db import connection, transaction
+from django.db.models import Max, QuerySet, Sum
 from django.db.models.functions import Now
 
+from utils.jobs.claims import owner_gone
 from utils.models import Chunk, Job
 
 # The recent rate is measured over the last this many chunks done.
@@ -39,11 +41,27 @@ def job_progress(*, job: Job) -> JobProgress:
 
 
 def job_activity(*, job: Job) -> JobActivity:
-    live = job.chunks.filter(state=Chunk.State.PENDING, lease_until__gt=Now())
-    workers = live.aggregate(owners=Count("lease_owner", distinct=True))["owners"]
+    """Who is working on the job: holders of a lease that has not run out (but for processes
+    of this host that died), and of a chunk whose lease ran out while it is being done (its
+    transaction holds the chunk's row)."""
+    pending = job.chunks.filter(state=Chunk.State.PENDING).exclude(lease_owner="")
+    live = pending.filter(lease_until__gt=Now()).values_list("lease_owner", flat=True)
+    owners = {owner for owner in live if not owner_gone(owner)} | _owners_in_expired_chunks(
+        pending.filter(lease_until__lte=Now())
+    )
     last_done = job.chunks.filter(state=Chunk.State.DONE).aggregate(last=Max("done_at"))["last"]
     moments = [moment for moment in (last_done, job.updated_at) if moment is not None]
-    return JobActivity(workers=workers, last_moved=max(moments, default=None))
+    return JobActivity(workers=len(owners), last_moved=max(moments, default=None))
+
+
+def _owners_in_expired_chunks(expired: QuerySet[Chunk]) -> set[str]:
+    """The owners of expired chunks that a transaction holds: rows SKIP LOCKED passes over.
+    (SQLite has no row locks, and a write transaction there would queue behind the worker.)"""
+    if not connection.features.has_select_for_update_skip_locked:
+        return set()
+    with transaction.atomic():
+        free = set(expired.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        return {owner for pk, owner in expired.values_list("pk", "lease_owner") if pk not in free}
 
 
 def job_state(*, job: Job, activity: JobActivity) -> str:

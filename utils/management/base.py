@@ -17,6 +17,21 @@ from utils.seeding import MAX_COUNT, SeedOptions
 EXIT_INTERRUPTED = 75
 EXIT_BAD_ARGUMENTS = 2
 MAX_LEASE_SECONDS = 24 * 3600
+MAX_SEED = 2**63 - 1
+
+
+# Django's own options, which --status leaves alone.
+DJANGO_OPTIONS = {
+    "help",
+    "version",
+    "verbosity",
+    "settings",
+    "pythonpath",
+    "traceback",
+    "no_color",
+    "force_color",
+    "skip_checks",
+}
 
 
 class _OneLineErrorParser(CommandParser):
@@ -26,25 +41,33 @@ class _OneLineErrorParser(CommandParser):
         raise CommandError(f"Error: {message}")
 
 
-def positive_int(raw: str) -> int:
-    return int_up_to(None)(raw)
+class OneLineCommand(BaseCommand):
+    """Bad arguments get one line, not the usage text of every Django option."""
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.__class__ = _OneLineErrorParser
+        self.defaults = {action.dest: action.default for action in parser._actions}
+        return parser
 
 
-def int_up_to(highest: int | None) -> Callable[[str], int]:
-    """An argument type: a positive integer, at most `highest`."""
+def int_between(lowest: int, highest: int | None = None) -> Callable[[str], int]:
+    """An argument type: a whole number in plain ASCII digits (not " 5", "5_0" or a
+    full-width digit, which int() would take), from `lowest` to `highest`."""
+    wanted = "a positive integer" if lowest == 1 else f"a whole number from {lowest}"
 
     def parse(raw: str) -> int:
-        try:
-            value = int(raw)
-        except ValueError:
-            value = 0
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"expected a positive integer, got {raw!r}")
+        value = int(raw) if raw.isascii() and raw.isdigit() else lowest - 1
+        if value < lowest:
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {raw!r}")
         if highest is not None and value > highest:
             raise argparse.ArgumentTypeError(f"expected at most {highest:,}, got {raw!r}")
         return value
 
     return parse
+
+
+positive_int = int_between(1)
 
 
 def ratio(raw: str) -> float:
@@ -57,7 +80,7 @@ def ratio(raw: str) -> float:
     return value
 
 
-class JobCommand(BaseCommand):
+class JobCommand(OneLineCommand):
     """A command that runs a job of kind `kind`; subclasses implement run_job."""
 
     kind: str
@@ -68,34 +91,28 @@ class JobCommand(BaseCommand):
             return super().execute(*args, **options)
         except JobError as exc:
             raise CommandError(str(exc)) from exc
-        except Interrupted as exc:
+        except Interrupted as exc:  # before the job opened: its opening rolled back
             raise CommandError(
-                f"{exc}; run the command again with --resume to finish", returncode=exc.exit_code
+                f"{exc} before the job started: nothing was changed", returncode=exc.exit_code
             ) from exc
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        # Bad arguments get one line, not the usage text of every Django option.
-        parser.__class__ = _OneLineErrorParser
-        return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
         concurrency = self.default_concurrency
         parser.add_argument(
             "--batch-size",
-            type=int_up_to(MAX_BATCH_SIZE),
+            type=int_between(1, MAX_BATCH_SIZE),
             help=f"rows per batch, each one transaction (default 1000, at most {MAX_BATCH_SIZE:,});"
             " with --resume, re-cuts the batches still to do",
         )
         parser.add_argument(
             "--concurrency",
-            type=int_up_to(MAX_CONCURRENCY),
+            type=int_between(1, MAX_CONCURRENCY),
             default=concurrency,
             help=f"worker threads, one database connection each (default {concurrency})",
         )
         parser.add_argument(
             "--lease-seconds",
-            type=int_up_to(MAX_LEASE_SECONDS),
+            type=int_between(1, MAX_LEASE_SECONDS),
             default=30,
             help="how long a claimed batch stays reserved for a worker that has not started it"
             " (default 30)",
@@ -122,6 +139,16 @@ class JobCommand(BaseCommand):
         if options["status"] is None:
             self.run_job(options)
             return
+        others = [
+            f"--{name.replace('_', '-')}"
+            for name, default in self.defaults.items()
+            if name not in DJANGO_OPTIONS | {"status"} and options.get(name) != default
+        ]
+        if others:
+            raise CommandError(
+                f"--status takes no other options, got {', '.join(others)}",
+                returncode=EXIT_BAD_ARGUMENTS,
+            )
         job = job_find(kind=self.kind, job_id=options["status"] or None)
         if job is None and options["status"]:
             raise CommandError(f"there is no {self.kind} job #{options['status']}")
@@ -160,11 +187,13 @@ class SeedCommand(JobCommand):
         super().add_arguments(parser)
         parser.add_argument(
             "--count",
-            type=int_up_to(MAX_COUNT),
+            type=int_between(1, MAX_COUNT),
             help="how many to create (optional with --resume)",
         )
         parser.add_argument(
-            "--seed", type=int, help="random seed for reproducible data (default: random)"
+            "--seed",
+            type=int_between(0, MAX_SEED),
+            help="random seed for reproducible data (default: random)",
         )
 
     def seed_options(self, options: dict[str, Any]) -> SeedOptions:

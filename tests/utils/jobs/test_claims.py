@@ -1,4 +1,8 @@
 import datetime
+import os
+import socket
+import subprocess
+import sys
 
 import pytest
 from django.db import transaction
@@ -11,9 +15,11 @@ from utils.jobs.claims import (
     chunk_begin,
     chunk_complete,
     chunks_claim,
+    leases_release_gone,
     others_pending_wait,
 )
 from utils.jobs.planner import split_even
+from utils.jobs.selectors import job_activity
 from utils.models import Chunk, Job
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +146,24 @@ def test_others_pending_tells_when_a_foreign_lease_runs_out(make_job) -> None:
     assert others_pending_wait(job=job, owner="other") is not None  # mine is still pending
     do(job, mine, "me")
     assert others_pending_wait(job=job, owner="other") is None
+
+
+def a_dead_process() -> str:
+    """The pid of a process of this host that has ended."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return str(process.pid)
+
+
+def test_chunks_of_a_dead_process_of_this_host_are_handed_back_at_once(make_job) -> None:
+    job = make_job(rows=3)
+    host = socket.gethostname()
+    dead, alive, elsewhere = f"{host}:{a_dead_process()}:x", f"{host}:{os.getpid()}:x", "far:1:x"
+    for owner in (dead, alive, elsewhere):
+        claim(job, owner)
+
+    assert leases_release_gone(job=job, owner="me") == 1
+
+    owners = dict(job.chunks.values_list("seq", "lease_owner"))
+    assert owners == {0: "", 1: alive, 2: elsewhere}
+    assert job_activity(job=job).workers == 2

@@ -1,8 +1,10 @@
 """Leases shorter than a chunk, with real processes sharing one job."""
 
+import signal
+
 import pytest
 
-from tests.conftest import SLOW_JOB
+from tests.conftest import SLOW_JOB, signal_after_batches
 from tests.utils.jobs.slow_job import KIND, barcode
 from ticket.models import Ticket
 from utils.jobs import JobDraft, job_open
@@ -41,3 +43,17 @@ def test_two_processes_with_leases_shorter_than_a_chunk_do_each_row_once(spawn) 
     )
     assert list(job.chunks.values_list("state", flat=True).distinct()) == [Chunk.State.DONE]
     assert sum(job.chunks.values_list("rows", flat=True)) == ROWS
+
+
+def test_resume_takes_over_a_killed_process_batches_without_waiting_for_its_leases(
+    spawn, manage
+) -> None:
+    # Default 30 s leases; two batches in hand when it dies.
+    process = spawn(*SLOW_JOB, "--rows=4", "--delay=0.5", "--batch-size=1", "--concurrency=1")
+    signal_after_batches(process, 1, signal.SIGKILL)
+
+    result = manage(*SLOW_JOB, "--rows=4", "--delay=0", "--resume")
+
+    assert result.returncode == 0, result.stderr
+    assert "waiting up to" not in result.stderr
+    assert Ticket.objects.count() == 4

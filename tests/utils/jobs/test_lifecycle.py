@@ -1,10 +1,13 @@
 import datetime
+import threading
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
-from utils.jobs import JobConflict, JobDraft, job_open, job_progress, lifecycle
-from utils.jobs.claims import chunks_claim
+from tests.conftest import until_a_transaction_waits_for_a_lock
+from utils.jobs import JobConflict, JobDraft, job_abandon, job_open, job_progress, lifecycle
+from utils.jobs.claims import chunk_begin, chunk_complete, chunks_claim
 from utils.jobs.planner import split_even
 from utils.models import Chunk, Job
 
@@ -91,3 +94,56 @@ def test_a_resume_never_reopens_a_job_finished_while_it_was_opening(make_job, mo
         None,
     )
     assert lifecycle.job_finish(job=resumed)  # so its run reports "completed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_abandon_waits_for_the_chunk_in_flight_and_cancels_the_rest(make_job) -> None:
+    # A table like a real one: other jobs' chunks, and this job mostly done. The server then
+    # finds the job's pending chunks through the (job, state) index, which is what made
+    # abandonment and a worker deadlock.
+    earlier = Job.objects.create(kind="earlier", chunk_size=1, status=Job.Status.COMPLETED)
+    Chunk.objects.bulk_create(
+        Chunk(job=earlier, seq=n, lo=n, hi=n + 1, state=Chunk.State.DONE) for n in range(30_000)
+    )
+    job = make_job(rows=1000)
+    claimed = chunks_claim(job=job, owner="w", lease_seconds=30, limit=1000, split=split_even)
+    assert claimed is not None
+    chunk = claimed[0]
+    job.chunks.filter(seq__gte=3).update(state=Chunk.State.DONE)
+    if connection.vendor == "mysql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE TABLE utils_chunk")  # statistics as of a table in use
+    begun, errors = threading.Event(), []
+
+    def worker() -> None:
+        try:
+            with transaction.atomic():
+                chunk_begin(job=job, chunk=chunk, owner="w", lease_seconds=30)
+                begun.set()
+                until_a_transaction_waits_for_a_lock()  # the abandonment, on our chunk's row
+                chunk_complete(job=job, chunk=chunk, owner="w", rows=1)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def abandoner() -> None:
+        begun.wait(10)
+        try:
+            job_abandon(job=job)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker), threading.Thread(target=abandoner)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    states = dict(job.chunks.filter(seq__lt=3).values_list("seq", "state"))
+    assert states == {0: Chunk.State.DONE, 1: Chunk.State.CANCELLED, 2: Chunk.State.CANCELLED}
+    job.refresh_from_db()
+    assert job.status == Job.Status.ABANDONED

@@ -3,9 +3,9 @@ import threading
 import pytest
 from django.db import OperationalError, connection
 
-from utils.jobs import JobFailed, run
-from utils.jobs.claims import Claimed
-from utils.jobs.runner import CHUNK_ATTEMPTS
+from utils.jobs import JobFailed, run, runner
+from utils.jobs.claims import Claimed, chunks_claim
+from utils.jobs.runner import ATTEMPTS
 from utils.models import Chunk, Job
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -87,7 +87,7 @@ def test_a_chunk_out_of_retries_fails_the_run_in_one_line_and_stays_resumable(
     with pytest.raises(JobFailed) as failure:
         run(job, work=always_deadlocks)
 
-    assert len(attempts) == CHUNK_ATTEMPTS
+    assert len(attempts) == ATTEMPTS
     assert "\n" not in str(failure.value)
     assert "OperationalError: (1213, 'Deadlock found" in str(failure.value)
     job.refresh_from_db()
@@ -112,3 +112,19 @@ def test_a_job_that_fails_on_every_resume_finishes_with_a_smaller_batch_size(mak
 
     assert (outcome.status, outcome.done) == ("completed", 40)
     assert all(hi - lo <= 10 for lo, hi in job.chunks.filter(state="done").values_list("lo", "hi"))
+
+
+def test_a_claim_that_times_out_on_a_lock_is_retried(make_job, monkeypatch) -> None:
+    job = make_job(rows=3)
+    claims: list[int] = []
+
+    def times_out_once(**kwargs):
+        claims.append(1)
+        if len(claims) == 1:  # waited 50 s behind an abandonment, say
+            raise OperationalError(1205, "Lock wait timeout exceeded; try restarting transaction")
+        return chunks_claim(**kwargs)
+
+    monkeypatch.setattr(runner, "chunks_claim", times_out_once)
+
+    assert run(job, work=lambda chunk: 1).status == "completed"
+    assert len(claims) >= 2

@@ -1,9 +1,12 @@
 import datetime
+import threading
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
-from utils.jobs.claims import chunks_claim
+from tests.conftest import mysql_only
+from utils.jobs.claims import chunk_begin, chunks_claim
 from utils.jobs.planner import split_even
 from utils.jobs.selectors import job_recent_rate
 from utils.jobs.status import job_status_text
@@ -54,3 +57,33 @@ def test_there_is_no_rate_before_two_batches_are_done(make_job) -> None:
     job = make_job(rows=3)
     assert job_recent_rate(job=job) is None
     assert "rate      -" in job_status_text(job=job)
+
+
+@mysql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_still_doing_a_chunk_whose_lease_ran_out_reads_running(make_job) -> None:
+    job = make_job(rows=2)
+    claimed = chunks_claim(job=job, owner="slow", lease_seconds=30, limit=1, split=split_even)
+    assert claimed is not None
+    [chunk] = claimed
+    inside, done = threading.Event(), threading.Event()
+
+    def slow_worker() -> None:
+        with transaction.atomic():
+            chunk_begin(job=job, chunk=chunk, owner="slow", lease_seconds=30)
+            inside.set()
+            done.wait(10)
+        connection.close()
+
+    # The lease others see is the claim's until the chunk commits; it has run out.
+    job.chunks.update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
+    worker = threading.Thread(target=slow_worker)
+    worker.start()
+    inside.wait(10)
+    try:
+        text = job_status_text(job=job)
+    finally:
+        done.set()
+        worker.join(10)
+    assert text.startswith(f"test job #{job.pk}: running\n")
+    assert "workers   1 holding batches" in text

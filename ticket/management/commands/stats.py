@@ -1,11 +1,10 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from ticket.selectors import stats_summary
+from utils.management.base import OneLineCommand
 
 
-class Command(BaseCommand):
+class Command(OneLineCommand):
     help = "Print how many customers, orders and tickets there are."
 
     def handle(self, *args: Any, **options: Any) -> None:
