@@ -14,7 +14,9 @@ import django
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def setup_django() -> None:
+def setup_django(*, server_only: bool = False) -> None:
+    """Django for the benchmark's own queries. With `server_only` they reach the server, not
+    DATABASE_URL's database, which need not exist: the script works in scratch databases."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
     django.setup()
@@ -22,6 +24,8 @@ def setup_django() -> None:
 
     if connection.vendor != "mysql":
         sys.exit("benchmarks compare against MySQL itself: set DATABASE_URL=mysql://...")
+    if server_only:  # the MySQL backend then connects without choosing a database
+        connection.settings_dict["NAME"] = ""
 
 
 def manage(*args: str, env: dict[str, str] | None = None) -> tuple[float, int]:
@@ -39,11 +43,11 @@ def manage(*args: str, env: dict[str, str] | None = None) -> tuple[float, int]:
 
 @contextmanager
 def scratch_database(suffix: str) -> Iterator[str]:
-    """A new, migrated database beside DATABASE_URL's on the same server, dropped afterwards;
+    """A new, migrated database `bench_<suffix>` on DATABASE_URL's server, dropped afterwards;
     yields its name. Commands reach it with scratch_env(name)."""
     from django.db import connection
 
-    name = f"{connection.settings_dict['NAME']}_{suffix}"
+    name = f"bench_{suffix}"
     with connection.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
         cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")

@@ -6,7 +6,7 @@ In a scratch database (dropped afterwards) it seeds `--steps` x `--step` tickets
 time, then rotates them all. It prints rows/s per step of seeding and per step of rotation
 (from the chunks' commit times), the last step's rate over the first's (target, issue 6:
 >= 0.67) and peak RSS, and saves a plot beside this script. The InnoDB buffer pool is set to
-the size docker-compose.yml gives MySQL for the run, then restored.
+the size docker-compose.yml gives MySQL (or --buffer-pool) for the run, then restored.
 """
 
 import argparse
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from _common import ROOT, manage, scratch_database, scratch_env, setup_django
 
-setup_django()
+setup_django(server_only=True)
 
 from django.db import connection  # noqa: E402
 
@@ -30,8 +30,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--step", type=int, default=1_000_000, help="tickets per step")
+    parser.add_argument(
+        "--buffer-pool", help="InnoDB buffer pool for the run, e.g. 4G (default: docker-compose's)"
+    )
+    parser.add_argument("--plot", type=Path, default=PLOT)
     args = parser.parse_args()
-    with compose_buffer_pool() as pool, scratch_database("scale") as name:
+    with buffer_pool(args.buffer_pool) as pool, scratch_database("scale") as name:
         env = scratch_env(name)
         manage("seed_users", "--count=10000", "--seed=7", env=env)
         manage("seed_orders", "--count=100000", "--seed=7", env=env)
@@ -53,7 +57,7 @@ def main() -> None:
         f"  peak RSS: seed_tickets {max(rss for _, rss in seeding)} MiB,"
         f" regenerate_tokens {rotation_rss} MiB"
     )
-    plot(seed_rates, rotation, args.step)
+    plot(seed_rates, rotation, args.step, args.plot)
 
 
 def rotation_rates(database: str, step: int) -> list[float]:
@@ -75,7 +79,7 @@ def rotation_rates(database: str, step: int) -> list[float]:
     return rates
 
 
-def plot(seeding: list[float], rotation: list[float], step: int) -> None:
+def plot(seeding: list[float], rotation: list[float], step: int, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -89,19 +93,21 @@ def plot(seeding: list[float], rotation: list[float], step: int) -> None:
     axes.set_title("Speed as the ticket table grows (rotation: tickets rotated so far)")
     axes.legend()
     figure.tight_layout()
-    figure.savefig(PLOT, dpi=100)
-    print(f"  plot: {PLOT.relative_to(ROOT)}")
+    figure.savefig(path, dpi=100)
+    print(f"  plot: {path}")
 
 
 @contextmanager
-def compose_buffer_pool() -> Iterator[int]:
-    """The buffer pool size docker-compose.yml sets, for the duration; restored after."""
-    found = re.search(
-        r"--innodb-buffer-pool-size=(\d+)([KMG]?)", (ROOT / "docker-compose.yml").read_text()
-    )
-    if found is None:
-        raise SystemExit("docker-compose.yml sets no --innodb-buffer-pool-size")
-    size = int(found.group(1)) << {"": 0, "K": 10, "M": 20, "G": 30}[found.group(2)]
+def buffer_pool(wanted: str | None) -> Iterator[int]:
+    """The InnoDB buffer pool at `wanted` (default: the size docker-compose.yml sets) for the
+    duration; restored after."""
+    if wanted is None:
+        compose = (ROOT / "docker-compose.yml").read_text()
+        found = re.search(r"--innodb-buffer-pool-size=(\w+)", compose)
+        if found is None:
+            raise SystemExit("docker-compose.yml sets no --innodb-buffer-pool-size")
+        wanted = found.group(1)
+    size = int(wanted.rstrip("KMGkmg")) << {"K": 10, "M": 20, "G": 30}.get(wanted[-1].upper(), 0)
     with connection.cursor() as cursor:
         cursor.execute("SELECT @@innodb_buffer_pool_size")
         (before,) = cursor.fetchone()

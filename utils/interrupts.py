@@ -3,8 +3,9 @@
 - While a job runs, the first signal asks it to stop after the batches in flight; a second
   one ends the process at once (exit 130 for SIGINT, 143 for SIGTERM). Its open transactions
   roll back on the server, so the job stays resumable.
-- Any other time (Django's start-up, planning, the summary) a signal raises Interrupted,
-  which unwinds like KeyboardInterrupt and is reported in one line by manage.py.
+- Before that (Django's start-up, while a job is being opened) a signal raises Interrupted,
+  which unwinds like KeyboardInterrupt, rolling back what was under way, and is reported in
+  one line.
 """
 
 import os

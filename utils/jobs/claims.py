@@ -68,8 +68,6 @@ def chunks_claim(
             Claimed(seq, lo, chunk_recut(job=locked, seq=seq, lo=lo, hi=hi, split=split))
             for seq, lo, hi in free
         ]
-        cut = chunks_cut(job=locked, count=limit - len(claimed), split=split)
-        claimed += [Claimed(chunk.seq, chunk.lo, chunk.hi) for chunk in cut]
         leased = (
             _claimable(job=locked, owner=owner)
             .filter(seq__in=[chunk.seq for chunk in claimed])
@@ -77,7 +75,14 @@ def chunks_claim(
         )
         if leased != len(claimed):  # the job's row lock rules it out; the count checks it
             raise RuntimeError(f"claimed {len(claimed)} chunks but leased {leased}")
-    return claimed
+        cut = chunks_cut(
+            job=locked,
+            count=limit - len(claimed),
+            split=split,
+            lease_owner=owner,
+            lease_until=lease_end(lease_seconds),
+        )
+    return claimed + [Claimed(chunk.seq, chunk.lo, chunk.hi) for chunk in cut]
 
 
 def chunk_begin(*, job: Job, chunk: Claimed, owner: str, lease_seconds: int) -> None:

@@ -11,6 +11,7 @@ chunk never holds more than `size` rows however sparse the ids are.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from django.db.models import Max
 
@@ -23,8 +24,9 @@ def split_even(lo: int, limit: int, size: int) -> int:
     return min(lo + size, limit)
 
 
-def chunks_cut(*, job: Job, count: int, split: Split) -> list[Chunk]:
-    """Cut up to `count` new chunks from the front of the part not yet cut."""
+def chunks_cut(*, job: Job, count: int, split: Split, **fields: Any) -> list[Chunk]:
+    """Cut up to `count` new chunks from the front of the part not yet cut, with `fields`
+    (their lease) set."""
     if count <= 0 or job.planned_to >= job.scope_hi:
         return []
     seq = _next_seq(job)
@@ -32,7 +34,7 @@ def chunks_cut(*, job: Job, count: int, split: Split) -> list[Chunk]:
     lo = job.planned_to
     while len(chunks) < count and lo < job.scope_hi:
         hi = split(lo, job.scope_hi, job.chunk_size)
-        chunks.append(Chunk(job=job, seq=seq + len(chunks), lo=lo, hi=hi))
+        chunks.append(Chunk(job=job, seq=seq + len(chunks), lo=lo, hi=hi, **fields))
         lo = hi
     Chunk.objects.bulk_create(chunks)
     Job.objects.filter(pk=job.pk).update(planned_to=lo)
