@@ -8,7 +8,8 @@ Rules:
   it and that it is pending, and extending the lease (chunk_begin). From then on nobody can
   take it over, however long the work takes: claimers skip locked rows. A chunk that was taken
   over while it waited in a worker's queue is skipped by that worker (LeaseLost), never failed.
-- A worker never claims a chunk it already holds.
+- A worker never claims a chunk it already holds, and does a chunk only with the range it
+  holds it with now.
 - Lease times are the database's clock (NOW(6)), so a host whose clock is off cannot shorten
   another host's lease. A lease held by a process of this host that has died (kill -9, a
   second Ctrl-C) is handed back at once instead of running out.
@@ -87,9 +88,16 @@ def chunks_claim(
 
 def chunk_begin(*, job: Job, chunk: Claimed, owner: str, lease_seconds: int) -> None:
     """The first statement of a chunk's transaction: lock the chunk's row if this worker
-    still holds it and it is pending, and extend the lease; else raise LeaseLost."""
+    still holds it, pending and with the range it was claimed with, and extend the lease;
+    else raise LeaseLost. (A chunk re-cut smaller by another worker and then leased back to
+    this process sits in its queue twice: only the claim with the current range may run.)"""
     held = Chunk.objects.filter(
-        job=job, seq=chunk.seq, state=Chunk.State.PENDING, lease_owner=owner
+        job=job,
+        seq=chunk.seq,
+        lo=chunk.lo,
+        hi=chunk.hi,
+        state=Chunk.State.PENDING,
+        lease_owner=owner,
     ).update(lease_until=lease_end(lease_seconds))
     if held != 1:
         raise LeaseLost(f"chunk {chunk.seq} is no longer this worker's")

@@ -81,13 +81,15 @@ def job_abandon(*, job: Job) -> None:
     The job's row is locked first, as claims do, so no chunk is cut after this; then every
     pending chunk is cancelled, which waits for the chunks being done right now (their
     transactions hold their rows) to commit. No chunk commits after this transaction has.
+    The finish time is stamped last, so it follows every chunk that committed meanwhile.
     """
     with transaction.atomic():
         closed = Job.objects.filter(pk=job.pk, active_kind__isnull=False).update(
-            status=Job.Status.ABANDONED, active_kind=None, finished_at=Now()
+            status=Job.Status.ABANDONED, active_kind=None
         )
         if closed:
             chunks_update_pending(job=job, to={"state": Chunk.State.CANCELLED})
+            Job.objects.filter(pk=job.pk).update(finished_at=Now())
 
 
 def job_finish(*, job: Job) -> bool:

@@ -15,6 +15,7 @@ from utils.jobs.claims import (
     chunk_begin,
     chunk_complete,
     chunks_claim,
+    leases_release,
     leases_release_gone,
     others_pending_wait,
 )
@@ -88,6 +89,22 @@ def test_a_worker_never_claims_again_a_chunk_it_holds(make_job) -> None:
     # Nobody else took it: the holder still does it, though its lease ran out.
     do(job, held, "me")
     assert job.chunks.get().state == Chunk.State.DONE
+
+
+def test_a_stale_claim_of_a_chunk_recut_and_leased_back_is_skipped(make_job) -> None:
+    job = make_job(rows=100, chunk_size=10)
+    [stale] = claim(job, "a")
+    expire(job, stale)
+    Job.objects.filter(pk=job.pk).update(chunk_size=5)  # as `--resume --batch-size 5` does
+    claim(job, "b")  # re-cuts it to [0, 5) and hands [5, 10) out as a chunk of its own...
+    leases_release(job=job, owner="b")  # ...and, interrupted, hands it back
+    [fresh] = claim(job, "a")  # the first holder gets it again, with its new range
+
+    assert (stale.seq, stale.lo, stale.hi, fresh.seq, fresh.lo, fresh.hi) == (0, 0, 10, 0, 0, 5)
+    with pytest.raises(LeaseLost), transaction.atomic():
+        chunk_begin(job=job, chunk=stale, owner="a", lease_seconds=30)
+    do(job, fresh, "a", rows=5)
+    assert job.chunks.get(seq=0).rows == 5
 
 
 def test_a_begun_chunk_has_its_lease_extended(make_job) -> None:

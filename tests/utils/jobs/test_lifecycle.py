@@ -147,3 +147,6 @@ def test_abandon_waits_for_the_chunk_in_flight_and_cancels_the_rest(make_job) ->
     assert states == {0: Chunk.State.DONE, 1: Chunk.State.CANCELLED, 2: Chunk.State.CANCELLED}
     job.refresh_from_db()
     assert job.status == Job.Status.ABANDONED
+    # Its recorded end follows the chunk that committed while the abandonment waited.
+    assert job.finished_at is not None
+    assert job.chunks.get(seq=0).done_at <= job.finished_at
