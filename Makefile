@@ -10,7 +10,7 @@ DATABASE_URL_ANYWHERE := $(DATABASE_URL) $(shell grep -s '^[[:space:]]*DATABASE_
 EXTRAS := $(if $(findstring mysql,$(DATABASE_URL_ANYWHERE)),--extra mysql,)
 RUN := $(UV) run --frozen $(EXTRAS)
 
-.PHONY: demo test check lint bench sync
+.PHONY: demo serve superuser test check lint bench sync
 
 demo: sync
 	$(RUN) python manage.py migrate --verbosity=0
@@ -19,6 +19,22 @@ demo: sync
 	$(RUN) python manage.py seed_tickets --count=10000 --resume
 	$(RUN) python manage.py regenerate_tokens --resume
 	$(RUN) python manage.py stats
+
+# The admin (and later the API) on a production server, over plain http on this machine.
+# granian measured better than gunicorn here (bench/serve.py, README).
+SERVE_HOST ?= 127.0.0.1
+SERVE_PORT ?= 8000
+SERVE_WORKERS ?= 2
+serve: sync
+	$(RUN) python manage.py migrate --verbosity=0
+	$(RUN) python manage.py collectstatic --noinput --verbosity=0
+	@echo "Serving http://$(SERVE_HOST):$(SERVE_PORT)/admin/ (Ctrl-C stops; make superuser adds a login)"
+	$(RUN) granian --interface=wsgi --host=$(SERVE_HOST) --port=$(SERVE_PORT) \
+		--workers=$(SERVE_WORKERS) --blocking-threads=4 core.wsgi:application
+
+superuser: sync
+	$(RUN) python manage.py migrate --verbosity=0
+	$(RUN) python manage.py createsuperuser
 
 test: sync
 	$(RUN) pytest
@@ -34,6 +50,7 @@ bench: sync
 	$(RUN) --group bench python bench/seed_tickets.py
 	$(RUN) --group bench python bench/regenerate_tokens.py
 	$(RUN) --group bench python bench/scale.py
+	$(RUN) --group bench python bench/serve.py
 
 sync: $(UV)
 	$(UV) sync --frozen --inexact $(EXTRAS)

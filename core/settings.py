@@ -4,6 +4,7 @@ With no environment at all the project runs on an embedded SQLite file and the l
 cache; DATABASE_URL and REDIS_URL switch to MySQL/MariaDB and Redis.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = env_bool("DJANGO_DEBUG")
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or secret_key(BASE_DIR / ".secret_key")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
+# Production: a host beyond this machine is served (or DJANGO_PRODUCTION=1). Then HTTPS is
+# enforced; on this machine alone the admin works over plain http with nothing set.
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+PRODUCTION = env_bool("DJANGO_PRODUCTION", bool(set(ALLOWED_HOSTS) - LOCAL_HOSTS))
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -37,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "utils",
     "user",
     "order",
@@ -45,13 +51,27 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins: 5 for one username from one address lock that pair out for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+AXES_RESET_ON_SUCCESS = True
 
 ROOT_URLCONF = "core.urls"
 WSGI_APPLICATION = "core.wsgi.application"
@@ -141,20 +161,27 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise serves the collected files, compressed, with far-future caching of hashed names.
+# Pages name those hashed files once collectstatic has run (`make serve` runs it), or
+# with DEBUG on.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
-# Production hardening is on unless DEBUG: `manage.py check --deploy` is clean with only
-# DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS set.
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# Production hardening: `manage.py check --deploy` is clean with only DJANGO_SECRET_KEY and
+# DJANGO_ALLOWED_HOSTS set.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", PRODUCTION)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_TLS_PROXY") else None
 )
 SECURE_HSTS_SECONDS = env_int(
-    "DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, maximum=63_072_000
+    "DJANGO_SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0, maximum=63_072_000
 )
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
 
 # Without a terminal, batch jobs print a progress line at most this often (0: every batch).
 JOB_PROGRESS_SECONDS = env_int("JOB_PROGRESS_SECONDS", 5, maximum=3600)

@@ -18,3 +18,12 @@ for _name in PROJECT_VARIABLES - BACKENDS:
     os.environ[_name] = ""
 
 from core.settings import *  # noqa: E402, F403
+
+# Pages render without collectstatic: plain names, no manifest. (tests/core/test_serving.py
+# checks the real storage.)
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# No warning for a static root that only collectstatic makes.
+WHITENOISE_AUTOREFRESH = True

@@ -1,11 +1,8 @@
 """Settings are read from the environment when a process starts: each case is a new process."""
 
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -14,6 +11,7 @@ import pytest
 
 from core.secret import secret_key
 from tests.conftest import ROOT
+from tests.core.conftest import python_in
 from tests.settings import PROJECT_VARIABLES
 
 PRINT_SETTINGS = """
@@ -27,25 +25,13 @@ print(json.dumps({"engine": db["ENGINE"], "name": str(db["NAME"]),
     "cache_options": cache.get("OPTIONS", {}), "sessions": settings.SESSION_ENGINE,
     "debug": settings.DEBUG, "hosts": settings.ALLOWED_HOSTS,
     "hsts": settings.SECURE_HSTS_SECONDS, "progress": settings.JOB_PROGRESS_SECONDS,
-    "log_level": settings.LOGGING["root"]["level"], "ssl": settings.SECURE_SSL_REDIRECT}))
+    "log_level": settings.LOGGING["root"]["level"], "ssl": settings.SECURE_SSL_REDIRECT,
+    "secure_cookies": settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE}))
 """
 
 
 def python(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return python_in(ROOT, *args, **env)
-
-
-def python_in(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run Python in a fresh process whose environment holds only `env` of our variables."""
-    clean = {key: value for key, value in os.environ.items() if key not in PROJECT_VARIABLES}
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=cwd,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "core.settings", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def settings_with(**env: str) -> dict[str, Any]:
@@ -115,6 +101,29 @@ def test_check_deploy_is_clean_with_production_variables() -> None:
     assert "no issues" in result.stdout
 
 
+def test_on_this_machine_alone_the_site_is_served_over_plain_http() -> None:
+    found = settings_with()
+    assert (found["ssl"], found["hsts"], found["secure_cookies"]) == (False, 0, False)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DJANGO_ALLOWED_HOSTS": "tickets.example.com"},
+        {"DJANGO_ALLOWED_HOSTS": "localhost,*"},
+        {"DJANGO_PRODUCTION": "1"},
+    ],
+)
+def test_production_enforces_https_hsts_and_secure_cookies(env: dict[str, str]) -> None:
+    found = settings_with(**env)
+    assert (found["ssl"], found["hsts"], found["secure_cookies"]) == (True, 31_536_000, True)
+
+
+def test_production_can_be_switched_off_explicitly_for_a_named_host() -> None:
+    found = settings_with(DJANGO_ALLOWED_HOSTS="tickets.example.com", DJANGO_PRODUCTION="0")
+    assert (found["ssl"], found["secure_cookies"]) == (False, False)
+
+
 @pytest.mark.parametrize(
     "variable",
     [
@@ -122,6 +131,7 @@ def test_check_deploy_is_clean_with_production_variables() -> None:
         "REDIS_URL",
         "DJANGO_DEBUG",
         "DJANGO_ALLOWED_HOSTS",
+        "DJANGO_PRODUCTION",
         "DJANGO_SECURE_HSTS_SECONDS",
         "DJANGO_SECURE_SSL_REDIRECT",
         "JOB_PROGRESS_SECONDS",
@@ -145,20 +155,10 @@ def test_the_test_run_ignores_project_variables_left_in_the_shell() -> None:
         " print(settings.JOB_PROGRESS_SECONDS, settings.SECURE_SSL_REDIRECT)",
         DJANGO_SETTINGS_MODULE="tests.settings",
         JOB_PROGRESS_SECONDS="0",
-        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_SECURE_SSL_REDIRECT="1",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["5", "True"]
-
-
-@pytest.fixture
-def project_copy(tmp_path: Path) -> Path:
-    """The project's code in a folder of its own, to give it a `.env` file."""
-    copy = tmp_path / "project"
-    shutil.copytree(
-        ROOT, copy, ignore=shutil.ignore_patterns(".*", "*.sqlite3*", "__pycache__", "staticfiles")
-    )
-    return copy
+    assert result.stdout.split() == ["5", "False"]
 
 
 @pytest.mark.parametrize(
