@@ -51,6 +51,7 @@ bench: sync
 	$(RUN) --group bench python bench/regenerate_tokens.py
 	$(RUN) --group bench python bench/scale.py
 	$(RUN) --group bench python bench/serve.py
+	$(RUN) --group bench python bench/admin.py
 
 sync: $(UV)
 	$(UV) sync --frozen --inexact $(EXTRAS)

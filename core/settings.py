@@ -34,16 +34,20 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 PRODUCTION = env_bool("DJANGO_PRODUCTION", bool(set(ALLOWED_HOSTS) - LOCAL_HOSTS))
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# Served behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto and -For.
+BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Before Django's admin, whose templates (the home page, the pagination) they extend.
+    "dashboard",
+    "utils",
+    "dashboard.apps.TicketingAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
-    "utils",
     "user",
     "order",
     "ticket",
@@ -72,6 +76,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 AXES_RESET_ON_SUCCESS = True
+# The client's address (django-ipware). Behind the TLS proxy, REMOTE_ADDR is the proxy's, the
+# same for everyone; the client's is the last one in X-Forwarded-For, which the proxy appended
+# (earlier ones are whatever the client sent).
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if BEHIND_TLS_PROXY else ("REMOTE_ADDR",)
+)
 
 ROOT_URLCONF = "core.urls"
 WSGI_APPLICATION = "core.wsgi.application"
@@ -172,9 +183,7 @@ STORAGES = {
 # Production hardening: `manage.py check --deploy` is clean with only DJANGO_SECRET_KEY and
 # DJANGO_ALLOWED_HOSTS set.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", PRODUCTION)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_TLS_PROXY") else None
-)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 SECURE_HSTS_SECONDS = env_int(
     "DJANGO_SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0, maximum=63_072_000
 )

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from utils.cache import DATA_FAMILY, family_bump
+
 ROOT = Path(__file__).resolve().parent.parent
 
 Manage = Callable[..., subprocess.CompletedProcess[str]]
@@ -41,6 +43,12 @@ def until_a_transaction_waits_for_a_lock(seconds: float = 10) -> None:
         # Polling the server for the condition, not waiting for a time. InnoDB refreshes this
         # table only when it was not read in the last 100 ms: ask less often than that.
         time.sleep(0.2)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cached_figures() -> None:
+    """Figures cached by an earlier test describe its data, not this test's."""
+    family_bump(family=DATA_FAMILY)
 
 
 def database_url() -> str:

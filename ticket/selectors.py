@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from order.models import Order
-from ticket.models import Ticket
+from ticket.models import RevokedToken, Ticket
 from user.models import User
 
 
@@ -32,3 +32,13 @@ def tickets_range_end(lo: int, limit: int, size: int) -> int:
     after = Ticket.objects.filter(pk__gte=lo, pk__lt=limit).order_by("pk").values_list("pk")
     following = after[size : size + 1].first()
     return following[0] if following else limit
+
+
+def ticket_revocations(*, ticket: Ticket, limit: int = 20) -> list[RevokedToken]:
+    """The ticket's latest revoked tokens. Index: revoked tokens' ticket foreign key."""
+    return list(ticket.revoked_tokens.order_by("-revoked_at")[:limit])
+
+
+def order_tickets(*, order: Order, limit: int) -> list[Ticket]:
+    """The order's first tickets by id. Index: the tickets' order foreign key."""
+    return list(order.tickets.order_by("pk")[:limit])

@@ -21,11 +21,11 @@ Rotation rules (the job engine adds its own, see utils/jobs):
 import hashlib
 import json
 import os
+import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import CharField, Value
+from django.db.models import CharField, QuerySet, Value
 from django.db.models.functions import SHA256, Cast, Now, Replace
 
 from ticket.models import RevokedToken, Ticket
@@ -61,6 +61,14 @@ def token_hexes(count: int) -> list[str]:
     return [digits[i : i + width] for i in range(0, width * count, width)]
 
 
+def token_parse(text: str) -> uuid.UUID | None:
+    """The token a presented value (a scanned QR code, with or without dashes) stands for."""
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
 def token_hash(token_hex: str) -> str:
     """SHA-256 of a token's 32 lowercase hex digits: the form kept for revoked tokens."""
     return hashlib.sha256(token_hex.lower().encode()).hexdigest()
@@ -74,17 +82,33 @@ def tokens_rotate_chunk(
     Runs inside the chunk's transaction (the engine's). Index: the primary key range.
     """
     tickets = Ticket.objects.filter(pk__gte=chunk.lo, pk__lt=chunk.hi)
+    return tokens_rotate(
+        tickets=tickets, job_id=job_id, label=f"chunk {chunk.seq}", new_tokens=new_tokens
+    )
+
+
+def tokens_rotate_selected_chunk(chunk: Claimed, *, job_id: int, ticket_ids: Sequence[int]) -> int:
+    """Rotate the selected tickets at positions lo <= i < hi of the job's sorted id list.
+    Index: the primary key, one probe per id."""
+    tickets = Ticket.objects.filter(pk__in=ticket_ids[chunk.lo : chunk.hi])
+    return tokens_rotate(tickets=tickets, job_id=job_id, label=f"chunk {chunk.seq}")
+
+
+def tokens_rotate(
+    *, tickets: QuerySet[Ticket], job_id: int, label: str, new_tokens: TokenSource = token_hexes
+) -> int:
+    """Lock the tickets, record their tokens as revoked by the job, give them new ones."""
     locked = tickets.update(updated_at=Now())
     revoked = _revoke_old_tokens(tickets=tickets, job_id=job_id)
     ids = list(tickets.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), STATEMENT_ROWS):
         _write_new_tokens(ids=ids[start : start + STATEMENT_ROWS], new_tokens=new_tokens)
     if not locked == revoked == len(ids):
-        raise RuntimeError(f"chunk {chunk.seq}: {locked} locked, {revoked} revoked, {len(ids)}")
+        raise RuntimeError(f"{label}: {locked} locked, {revoked} revoked, {len(ids)} rotated")
     return revoked
 
 
-def _revoke_old_tokens(*, tickets: Any, job_id: int) -> int:
+def _revoke_old_tokens(*, tickets: QuerySet[Ticket], job_id: int) -> int:
     """INSERT ... SELECT the hashes of the (locked) tickets' current tokens."""
     # The hex digits whatever the column type: MariaDB's uuid casts with dashes.
     hex_digits = Replace(Cast("token", CharField(max_length=36)), Value("-"), Value(""))

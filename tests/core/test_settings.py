@@ -26,7 +26,9 @@ print(json.dumps({"engine": db["ENGINE"], "name": str(db["NAME"]),
     "debug": settings.DEBUG, "hosts": settings.ALLOWED_HOSTS,
     "hsts": settings.SECURE_HSTS_SECONDS, "progress": settings.JOB_PROGRESS_SECONDS,
     "log_level": settings.LOGGING["root"]["level"], "ssl": settings.SECURE_SSL_REDIRECT,
-    "secure_cookies": settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE}))
+    "secure_cookies": settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE,
+    "client_ip_from": settings.AXES_IPWARE_META_PRECEDENCE_ORDER,
+    "https_from": settings.SECURE_PROXY_SSL_HEADER}))
 """
 
 
@@ -122,6 +124,13 @@ def test_production_enforces_https_hsts_and_secure_cookies(env: dict[str, str]) 
 def test_production_can_be_switched_off_explicitly_for_a_named_host() -> None:
     found = settings_with(DJANGO_ALLOWED_HOSTS="tickets.example.com", DJANGO_PRODUCTION="0")
     assert (found["ssl"], found["secure_cookies"]) == (False, False)
+
+
+def test_behind_a_tls_proxy_the_scheme_and_client_come_from_its_headers() -> None:
+    direct, proxied = settings_with(), settings_with(DJANGO_BEHIND_TLS_PROXY="1")
+    assert (direct["client_ip_from"], direct["https_from"]) == (["REMOTE_ADDR"], None)
+    assert proxied["client_ip_from"] == ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    assert proxied["https_from"] == ["HTTP_X_FORWARDED_PROTO", "https"]
 
 
 @pytest.mark.parametrize(

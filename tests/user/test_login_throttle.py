@@ -1,7 +1,7 @@
 """Failed admin logins are throttled per username and address (django-axes)."""
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from tests.factories import UserFactory
 from user.models import User
@@ -65,3 +65,28 @@ def test_a_success_before_the_limit_clears_the_failures(client: Client, staff: U
     for _ in range(4):
         login(client, staff.username, "wrong")
     assert login(client, staff.username, PASSWORD) == 302
+
+
+BEHIND_PROXY = {"AXES_IPWARE_META_PRECEDENCE_ORDER": ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")}
+
+
+@override_settings(**BEHIND_PROXY)
+def test_behind_the_proxy_a_lockout_is_per_forwarded_client_not_per_proxy(
+    client: Client, staff: User
+) -> None:
+    """Every request comes from the proxy's address; the client's is the last in
+    X-Forwarded-For. One client's failures must not lock the others out."""
+
+    def attempt(password: str, forwarded: str) -> int:
+        data = {"username": staff.username, "password": password}
+        response = Client().post(
+            "/admin/login/", data, REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=forwarded
+        )
+        return response.status_code
+
+    for _ in range(4):
+        assert attempt("wrong", "203.0.113.7") == 200
+    assert attempt("wrong", "203.0.113.7") == 429
+    # Whatever the locked-out client puts first in the header, the proxy's entry counts.
+    assert attempt(PASSWORD, "198.51.100.1, 203.0.113.7") == 429
+    assert attempt(PASSWORD, "198.51.100.2") == 302

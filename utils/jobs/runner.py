@@ -21,6 +21,7 @@ from typing import Any, Literal, TypeVar
 from asgiref.sync import sync_to_async
 from django.db import DatabaseError, OperationalError, connection, connections, transaction
 
+from utils.cache import DATA_FAMILY, family_bump
 from utils.interrupts import graceful_stop
 from utils.jobs.claims import (
     Claimed,
@@ -142,6 +143,8 @@ class _Run:
                 asyncio.run(self._main())
             finally:
                 self.progress.close()
+                # What the run committed is visible now: figures cached before are retired.
+                family_bump(family=DATA_FAMILY)
             # This thread's connection sat idle through the run: the server or a proxy may
             # have dropped it meanwhile. A new one records the outcome.
             if not connection.in_atomic_block:

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.db.models import Max, QuerySet, Sum
 from django.db.models.functions import Now
+from django.utils import timezone
 
 from utils.jobs.claims import owner_gone
 from utils.models import Chunk, Job
@@ -44,14 +45,21 @@ def job_activity(*, job: Job) -> JobActivity:
     """Who is working on the job: holders of a lease that has not run out (but for processes
     of this host that died), and of a chunk whose lease ran out while it is being done (its
     transaction holds the chunk's row)."""
-    pending = job.chunks.filter(state=Chunk.State.PENDING).exclude(lease_owner="")
-    live = pending.filter(lease_until__gt=Now()).values_list("lease_owner", flat=True)
-    owners = {owner for owner in live if not owner_gone(owner)} | _owners_in_expired_chunks(
-        pending.filter(lease_until__lte=Now())
-    )
     last_done = job.chunks.filter(state=Chunk.State.DONE).aggregate(last=Max("done_at"))["last"]
     moments = [moment for moment in (last_done, job.updated_at) if moment is not None]
-    return JobActivity(workers=len(owners), last_moved=max(moments, default=None))
+    return JobActivity(
+        workers=len(job_lease_holders(job=job)), last_moved=max(moments, default=None)
+    )
+
+
+def job_lease_holders(*, job: Job) -> set[str]:
+    """The workers (host:pid:nonce) holding the job's pending chunks, as job_activity counts
+    them. Index: chunk_job_state_seq."""
+    pending = job.chunks.filter(state=Chunk.State.PENDING).exclude(lease_owner="")
+    live = pending.filter(lease_until__gt=Now()).values_list("lease_owner", flat=True)
+    return {owner for owner in live if not owner_gone(owner)} | _owners_in_expired_chunks(
+        pending.filter(lease_until__lte=Now())
+    )
 
 
 def _owners_in_expired_chunks(expired: QuerySet[Chunk]) -> set[str]:
@@ -91,3 +99,18 @@ def job_recent_rate(*, job: Job) -> float | None:
     # The oldest chunk's rows were done before the measured span began.
     rows = sum(rows for rows, _ in recent[:-1])
     return rows / seconds if seconds > 0 else None
+
+
+def job_average_rate(*, job: Job, done: int) -> float | None:
+    """Rows per second from the job's start to its end, or to now while unfinished."""
+    if job.started_at is None or not done:
+        return None
+    seconds = ((job.finished_at or timezone.now()) - job.started_at).total_seconds()
+    return done / seconds if seconds > 0 else None
+
+
+def job_eta_seconds(*, job: Job, done: int, rate: float | None) -> float | None:
+    """Seconds left at `rate`, for an unfinished job."""
+    if job.active_kind is None or not rate:
+        return None
+    return max(job.total - done, 0) / rate

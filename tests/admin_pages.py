@@ -1,0 +1,35 @@
+"""Helpers for tests of admin pages: what a page must never show, and its SQL."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from ticket.models import Ticket
+
+
+def assert_no_token_shown(page: Any, *tickets: Ticket) -> None:
+    """The page holds no ticket's token in any spelling, nor 8 characters of it from either
+    end (its hint is 4 characters; 8 cannot match by chance)."""
+    text = (page if isinstance(page, str) else page.content.decode()).lower()  # a response
+    for ticket in tickets:
+        spelled, digits = str(ticket.token), ticket.token.hex
+        for part in (spelled, digits, spelled[:8], digits[-8:]):
+            assert part not in text
+
+
+def queries_of(request: Callable[[], Any]) -> list[str]:
+    """The SQL statements one request runs; it must answer 200."""
+    with CaptureQueriesContext(connection) as captured:
+        response = request()
+    assert response.status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def full_counts(statements: list[str]) -> list[str]:
+    """Statements that count rows without a LIMIT: each reads every row it counts. (A COUNT
+    in a per-row subquery of a page's query counts that row's children only.)"""
+    return [
+        sql for sql in statements if sql.upper().startswith("SELECT COUNT(") and "LIMIT" not in sql
+    ]

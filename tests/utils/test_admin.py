@@ -1,0 +1,63 @@
+"""The Jobs pages: read-only, with progress, rate, ETA and lease holders."""
+
+import pytest
+from django.test import Client
+
+from tests.admin_pages import full_counts, queries_of
+from utils.admin import JobAdmin
+from utils.jobs import JobDraft, job_open, run
+from utils.models import Job
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def demo_job(kind: str = "demo", total: int = 4) -> Job:
+    return job_open(
+        kind=kind,
+        draft=lambda: JobDraft(params={}, scope_lo=0, scope_hi=total, total=total),
+        requested={},
+        batch_size=1,
+        resume=False,
+        abandon=False,
+    )
+
+
+def test_completed_job_shows_progress_and_timings_and_does_not_refresh(
+    admin_client: Client,
+) -> None:
+    job = demo_job()
+    run(job, work=lambda chunk: chunk.hi - chunk.lo)
+    listing = admin_client.get("/admin/utils/job/").content.decode()
+    assert "4 / 4 (100.0%)" in listing
+    page = admin_client.get(f"/admin/utils/job/{job.pk}/change/").content.decode()
+    assert "completed" in page
+    assert "4 / 4" in page
+    assert 'http-equiv="refresh"' not in page
+    assert 'name="_save"' not in page
+
+
+def test_running_job_page_refreshes_itself_and_shows_its_eta(admin_client: Client) -> None:
+    job = demo_job()
+    page = admin_client.get(f"/admin/utils/job/{job.pk}/change/").content.decode()
+    assert 'http-equiv="refresh"' in page
+    assert "0 / 4 (0.0%)" in page
+
+
+def test_jobs_cannot_be_changed_or_deleted(admin_client: Client) -> None:
+    job = demo_job()
+    assert admin_client.post(f"/admin/utils/job/{job.pk}/change/", {}).status_code == 403
+    assert admin_client.post(f"/admin/utils/job/{job.pk}/delete/", {}).status_code == 403
+    assert Job.objects.filter(pk=job.pk).exists()
+
+
+def test_list_queries_do_not_grow_with_the_page(
+    admin_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(25):
+        run(demo_job(kind=f"demo{n}", total=2), work=lambda chunk: chunk.hi - chunk.lo)
+    statements = {}
+    for per_page in (5, 20):
+        monkeypatch.setattr(JobAdmin, "list_per_page", per_page)
+        statements[per_page] = queries_of(lambda: admin_client.get("/admin/utils/job/"))
+    assert len(statements[5]) == len(statements[20])
+    assert full_counts(statements[5] + statements[20]) == []
