@@ -76,13 +76,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 AXES_RESET_ON_SUCCESS = True
-# The client's address (django-ipware). Behind the TLS proxy, REMOTE_ADDR is the proxy's, the
-# same for everyone; the client's is the last one in X-Forwarded-For, which the proxy appended
-# (earlier ones are whatever the client sent).
-AXES_IPWARE_PROXY_ORDER = "right-most"
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if BEHIND_TLS_PROXY else ("REMOTE_ADDR",)
-)
+# The client's address, behind the TLS proxy too (core/client_ip.py).
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 
 ROOT_URLCONF = "core.urls"
 WSGI_APPLICATION = "core.wsgi.application"

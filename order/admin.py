@@ -49,6 +49,7 @@ class OrderAdmin(LargeTableAdmin[Order]):
     fields = ("customer", "created_at", "first_tickets")
     readonly_fields = ("first_tickets",)
     raw_id_fields = ("customer",)
+    extra_lookups = ("customer__id__exact",)  # a customer's link to their orders
     actions = ("regenerate_tokens",)
 
     @admin.action(description="Regenerate tokens", permissions=["regenerate_tokens"])

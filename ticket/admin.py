@@ -1,7 +1,6 @@
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import SEARCH_VAR
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -13,7 +12,6 @@ from ticket.admin_actions import regenerate_tokens_action, regenerate_tokens_all
 from ticket.models import Ticket
 from ticket.selectors import ticket_revocations
 from ticket.services import token_check
-from ticket.tokens import token_parse
 from utils.admin_links import admin_link
 from utils.changelists import LargeTableAdmin
 
@@ -52,6 +50,7 @@ class TicketAdmin(LargeTableAdmin[Ticket]):
     fields = ("barcode", "order", "token_hint", "created_at", "updated_at", "revoked_tokens")
     readonly_fields = ("token_hint", "created_at", "updated_at", "revoked_tokens")
     raw_id_fields = ("order",)
+    extra_lookups = ("order__id__exact",)  # an order's link to its tickets
     actions = ("regenerate_tokens",)
 
     @admin.display(description="token")
@@ -109,17 +108,12 @@ class TicketAdmin(LargeTableAdmin[Ticket]):
             match |= Q(order_id=int(term))
         return queryset.filter(match), False
 
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        # A searched token is answered with a redirect, so no page echoes it back.
-        term = request.GET.get(SEARCH_VAR, "").strip()
-        if token_parse(term) and not Ticket.objects.filter(barcode=term).exists():
-            return self._token_lookup(request, term)
-        return super().changelist_view(request, extra_context)
-
-    def _token_lookup(self, request: HttpRequest, term: str) -> HttpResponseRedirect:
-        check = token_check(token=term)
+    def uuid_search(self, request: HttpRequest, term: str) -> HttpResponse | None:
+        # A scanned QR value opens its ticket's page. (A barcode that looks like a UUID is
+        # searched as usual.)
+        if Ticket.objects.filter(barcode=term.strip()).exists():
+            return None
+        check = token_check(token=term.strip())
         if check.ticket is None:
             messages.error(request, "No ticket has this token.")
             return HttpResponseRedirect(reverse("admin:ticket_ticket_changelist"))
@@ -127,5 +121,4 @@ class TicketAdmin(LargeTableAdmin[Ticket]):
             messages.warning(request, f"This token was revoked at {check.revoked_at:%c} UTC.")
         else:
             messages.success(request, "This token is the ticket's valid token.")
-        url = reverse("admin:ticket_ticket_change", args=[check.ticket.pk])
-        return HttpResponseRedirect(url)
+        return HttpResponseRedirect(reverse("admin:ticket_ticket_change", args=[check.ticket.pk]))

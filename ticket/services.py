@@ -21,6 +21,7 @@ from ticket.tokens import (
 )
 from utils.jobs import (
     ChunkWork,
+    JobConflict,
     JobDraft,
     JobError,
     Outcome,
@@ -137,17 +138,25 @@ def ticket_tokens_regenerate_selected(*, ticket_ids: Collection[int]) -> Outcome
             " `python manage.py regenerate_tokens` to rotate every ticket in batches"
         )
     _stalled_selection_abandon()
-    return job_run(
-        kind=REGENERATE_SELECTED_KIND,
-        options=RunOptions(lease_seconds=SELECTION_LEASE_SECONDS),
-        draft=lambda: JobDraft(
-            params={"ticket_ids": ids}, scope_lo=0, scope_hi=len(ids), total=len(ids)
-        ),
-        requested={},
-        work_for=lambda job: partial(
-            tokens_rotate_selected_chunk, job_id=job.pk, ticket_ids=job.params["ticket_ids"]
-        ),
-    )
+    try:
+        return job_run(
+            kind=REGENERATE_SELECTED_KIND,
+            options=RunOptions(lease_seconds=SELECTION_LEASE_SECONDS),
+            draft=lambda: JobDraft(
+                params={"ticket_ids": ids}, scope_lo=0, scope_hi=len(ids), total=len(ids)
+            ),
+            requested={},
+            work_for=lambda job: partial(
+                tokens_rotate_selected_chunk, job_id=job.pk, ticket_ids=job.params["ticket_ids"]
+            ),
+        )
+    except JobConflict:
+        # job_open's message speaks of the command's --resume and --abandon.
+        raise JobConflict(
+            "Another selection of tickets is being rotated right now; try again in a moment."
+            f" (One whose request died is closed {SELECTION_LEASE_SECONDS} s after it last"
+            " moved.)"
+        ) from None
 
 
 def _stalled_selection_abandon() -> None:

@@ -11,20 +11,24 @@
   column clicked (ORDER BY barcode, id DESC), which no index serves: a sort of the table.
 """
 
+import re
 from functools import cached_property
 from typing import Any, TypeVar
 
-from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.exceptions import FieldDoesNotExist
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Model, QuerySet
 from django.db.models.options import Options
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from utils.counts import RowCount, rows_count
 
 M = TypeVar("M", bound=Model)
+# A token is 32 hex digits; a search with this many is a token, perhaps mistyped.
+UUID_LIKE_DIGITS = 24
 
 
 class EstimatedPaginator(Paginator):  # type: ignore[type-arg]
@@ -36,11 +40,28 @@ class EstimatedPaginator(Paginator):  # type: ignore[type-arg]
     def count(self) -> int:
         return self.row_count.value
 
+    def validate_number(self, number: int | float | str | None) -> int:
+        # An estimated count may fall short: a page past it is read, not refused.
+        if not str(number).isascii() or not str(number).isdigit():
+            raise PageNotAnInteger("That page number is not an integer")
+        if int(str(number)) < 1:
+            raise EmptyPage("That page number is less than 1")
+        return int(str(number))
+
     def page(self, number: int | str) -> Page:  # type: ignore[type-arg]
-        page = super().page(number)
-        ids = list(page.object_list.values_list("pk", flat=True))  # type: ignore[attr-defined]
-        page.object_list = self.object_list.filter(pk__in=ids)  # type: ignore[attr-defined]
-        return page
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])  # type: ignore[attr-defined]
+        if len(ids) < self.per_page:
+            self._recount(bottom + len(ids))  # the end is in sight: the count is exact now
+        elif number >= self.num_pages:
+            self._recount(number * self.per_page + 1)  # the estimate fell short
+        return Page(self.object_list.filter(pk__in=ids), number, self)  # type: ignore[attr-defined]
+
+    def _recount(self, count: int) -> None:
+        self.__dict__["count"] = count
+        self.__dict__.pop("num_pages", None)
+        self.__dict__.pop("page_range", None)
 
 
 class UniqueOrderingChangeList(ChangeList):
@@ -72,9 +93,61 @@ class LargeTableAdmin(admin.ModelAdmin[M]):
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return UniqueOrderingChangeList
 
+    # Query-string lookups allowed beyond the list's filters, such as "order__id__exact".
+    extra_lookups: tuple[str, ...] = ()
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        # The list's filters and links only. Django takes any lookup on the model's own
+        # fields: ?token__startswith=4f would tell a secret one character at a time.
+        return lookup in self._lookups(request)
+
+    def _lookups(self, request: HttpRequest) -> set[str]:
+        names = set(self.extra_lookups)
+        for item in self.get_list_filter(request):
+            if isinstance(item, type) and issubclass(item, admin.SimpleListFilter):
+                names.add(str(item.parameter_name))
+            else:
+                field = item[0] if isinstance(item, list | tuple) else item
+                names |= {f"{field}__exact", f"{field}__isnull"}
+        return names
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # A searched value that looks like a token is answered with a redirect, so that no
+        # page echoes it back (in the search box, or in the links that keep the query).
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(value.isascii() and value.isdigit() for value in selected):
+            # Django's action handling would fail with a 500.
+            self.message_user(request, "The selection is not a list of ids.", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        term = request.GET.get(SEARCH_VAR, "")
+        if uuid_like(term):
+            answer = self.uuid_search(request, term)
+            if answer is not None:
+                return answer
+        return super().changelist_view(request, extra_context)
+
+    def uuid_search(self, request: HttpRequest, term: str) -> HttpResponse | None:
+        """Answer a search for a UUID-like value, or None to search as usual."""
+        self.message_user(
+            request,
+            "That looks like a ticket token, which this list does not show back. Search for"
+            " it on the tickets list.",
+            messages.WARNING,
+        )
+        return HttpResponseRedirect(request.path)
+
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         # "Delete selected" loads every selected row and its relations into the request:
         # with "select all" that is the whole table. Rows are deleted one at a time.
         actions: dict[str, Any] = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+
+def uuid_like(text: str) -> bool:
+    """Whether a search term is (or nearly is) a UUID: 24 or more hex digits once spaces,
+    dashes, braces and a urn:uuid: prefix are taken out."""
+    digits = re.sub(r"urn:uuid:|[\s{}-]", "", text.lower())
+    return len(digits) >= UUID_LIKE_DIGITS and re.fullmatch("[0-9a-f]+", digits) is not None

@@ -60,3 +60,12 @@ def test_a_selection_job_left_by_a_dead_request_is_abandoned_and_a_new_one_runs(
     outcome = ticket_tokens_regenerate_selected(ticket_ids=[ticket.pk])
     assert outcome.status == "completed"
     assert Job.objects.get(pk=stalled.pk).status == Job.Status.ABANDONED
+
+
+def test_a_busy_selection_job_is_explained_without_command_line_flags() -> None:
+    ticket = TicketFactory.create()
+    open_selection_job([ticket.pk])
+    with pytest.raises(JobConflict) as refused:
+        ticket_tokens_regenerate_selected(ticket_ids=[ticket.pk])
+    assert "try again in a moment" in str(refused.value)
+    assert "--" not in str(refused.value)
