@@ -38,7 +38,7 @@ from utils.sql import rows_insert
 DEFAULT_UNSOLD_RATIO = 0.1
 REGENERATE_KIND = "regenerate_tokens"
 # Staff rotate a selection of tickets from the admin, in the request: bounded, so that the
-# request ends in about a second (10,000 tickets: 0.6 s on MariaDB here).
+# request ends in seconds (10,000 tickets: 1.3 to 2.1 s on MariaDB here, 300,000 in the table).
 REGENERATE_SELECTED_KIND = "regenerate_tokens_selected"
 SELECTION_LIMIT = 10_000
 SELECTION_LEASE_SECONDS = 30
