@@ -43,6 +43,7 @@ lint: sync
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy .
+	$(RUN) mypy bench/api.py
 
 check: lint test
 
@@ -52,6 +53,7 @@ bench: sync
 	$(RUN) --group bench python bench/scale.py
 	$(RUN) --group bench python bench/serve.py
 	$(RUN) --group bench python bench/admin.py
+	$(RUN) --group bench python bench/api.py
 
 sync: $(UV)
 	$(UV) sync --frozen --inexact $(EXTRAS)

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
-
-from utils.cache import DATA_FAMILY, family_bump
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,9 +45,10 @@ def until_a_transaction_waits_for_a_lock(seconds: float = 10) -> None:
 
 
 @pytest.fixture(autouse=True)
-def fresh_cached_figures() -> None:
-    """Figures cached by an earlier test describe its data, not this test's."""
-    family_bump(family=DATA_FAMILY)
+def empty_cache() -> None:
+    """Answers cached by an earlier test describe its data, not this test's: and each test's
+    database starts its cache generations afresh. (On Redis this empties REDIS_URL's db.)"""
+    cache.clear()
 
 
 def database_url() -> str:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from ticket.admin_actions import regenerate_tokens_action, regenerate_tokens_allowed
-from ticket.models import Ticket
+from ticket.models import Scan, Ticket
 from ticket.selectors import ticket_revocations
 from ticket.services import token_check
 from utils.admin_links import admin_link
@@ -122,3 +122,33 @@ class TicketAdmin(LargeTableAdmin[Ticket]):
         else:
             messages.success(request, "This token is the ticket's valid token.")
         return HttpResponseRedirect(reverse("admin:ticket_ticket_change", args=[check.ticket.pk]))
+
+
+@admin.register(Scan)
+class ScanAdmin(LargeTableAdmin[Scan]):
+    """The gates' audit trail, read-only: every redemption attempt and its answer."""
+
+    list_display = ("id", "scanned_at", "result", "ticket_link", "scanned_by", "nonce")
+    list_filter = ("result",)
+    ordering = ("-id",)
+    sortable_by = ("id",)
+    fields = ("scanned_at", "result", "ticket_link", "scanned_by", "nonce")
+    readonly_fields = fields
+
+    @admin.display(description="ticket")
+    def ticket_link(self, scan: Scan) -> str:
+        # The id only: the link needs no join, and the ticket page shows the rest.
+        return (
+            admin_link(Ticket(pk=scan.ticket_id), text=str(scan.ticket_id))
+            if scan.ticket_id
+            else "-"
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Scan | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Scan | None = None) -> bool:
+        return False

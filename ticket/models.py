@@ -23,6 +23,12 @@ class Ticket(TimeStampedModel):
         blank=True,
         related_name="tickets",
     )
+    # Checked in at a gate (ticket/redemptions.py): when, by whom, and the scanner's nonce
+    # for that scan, so that its retry gets the same answer. A rotation leaves them be.
+    redeemed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Database defaults: set-based INSERTs (seeding) leave these columns out.
+    redeemed_by = models.CharField(max_length=120, blank=True, editable=False, db_default="")
+    redeem_nonce = models.CharField(max_length=64, blank=True, editable=False, db_default="")
 
     class Meta:
         # The dashboard counts the tickets of each recent day: a range of this index. The
@@ -57,3 +63,26 @@ class RevokedToken(models.Model):
 
     def __str__(self) -> str:
         return f"revoked token of ticket {self.ticket_id} ({self.token_hash[:8]}…)"
+
+
+class Scan(models.Model):
+    """One redemption attempt at a gate, whatever its answer: the gates' audit trail."""
+
+    class Result(models.TextChoices):
+        OK = "ok"
+        ALREADY_REDEEMED = "already_redeemed"
+        REVOKED = "revoked"
+        UNKNOWN = "unknown"
+        UNSOLD = "unsold"
+
+    # Index: the foreign key's, for a ticket's scans. No constraint check to wait on.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, db_constraint=False
+    )
+    result = models.CharField(max_length=16, choices=Result.choices)
+    scanned_by = models.CharField(max_length=120)
+    nonce = models.CharField(max_length=64)
+    scanned_at = models.DateTimeField(db_default=Now())
+
+    def __str__(self) -> str:
+        return f"scan #{self.pk}: {self.result}"

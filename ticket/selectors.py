@@ -1,5 +1,7 @@
 from dataclasses import dataclass
 
+from django.db.models import Count
+
 from order.models import Order
 from ticket.models import RevokedToken, Ticket
 from user.models import User
@@ -11,6 +13,12 @@ class Stats:
     orders: int
     tickets: int
     unsold: int
+
+
+@dataclass(frozen=True)
+class TopCustomer:
+    customer_id: int
+    tickets: int
 
 
 def stats_summary() -> Stats:
@@ -42,3 +50,28 @@ def ticket_revocations(*, ticket: Ticket, limit: int = 20) -> list[RevokedToken]
 def order_tickets(*, order: Order, limit: int) -> list[Ticket]:
     """The order's first tickets by id. Index: the tickets' order foreign key."""
     return list(order.tickets.order_by("pk")[:limit])
+
+
+def tickets_redeemed_count() -> int:
+    """Tickets checked in. A scan of the table: callers cache it (api/staff.py)."""
+    return Ticket.objects.filter(redeemed_at__isnull=False).count()
+
+
+def top_customers(*, limit: int) -> list[TopCustomer]:
+    """The customers who bought the most tickets, ties by customer id. One GROUP BY over
+    the sold tickets (the order foreign key's index) joined to their orders."""
+    rows = (
+        Ticket.objects.filter(order__isnull=False)
+        .values("order__customer_id")
+        .annotate(tickets=Count("pk"))
+        .order_by("-tickets", "order__customer_id")[:limit]
+    )
+    return [
+        TopCustomer(customer_id=row["order__customer_id"], tickets=row["tickets"]) for row in rows
+    ]
+
+
+def order_barcodes(*, order_id: int) -> list[str]:
+    """An order's barcodes in ticket-id order. Index: the tickets' order foreign key."""
+    tickets = Ticket.objects.filter(order_id=order_id).order_by("pk")
+    return list(tickets.values_list("barcode", flat=True))

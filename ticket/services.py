@@ -208,7 +208,7 @@ def token_check(*, token: str) -> TokenCheck:
     if value is None:
         return TokenCheck(status="unknown")
     # Index: the unique token index.
-    ticket = Ticket.objects.filter(token=value).first()
+    ticket = Ticket.objects.filter(token=value).select_related("order").first()
     if ticket is not None:
         return TokenCheck(status="valid", ticket=ticket)
     # Index: token_hash. The latest revocation wins should a token ever recur.

@@ -1,32 +1,45 @@
-"""Cached reads, in families retired together by bumping a version.
+"""Cached answers that are never stale.
 
 Rules:
-- An entry's key names its family's current version. Bumping the version (one SET) retires
-  every entry of the family at once; nothing scans or deletes keys.
-- Every entry expires after its own timeout. A bump that fails (Redis unreachable at that
-  moment) therefore leaves an entry at most that old, so only answers that may be that old
-  belong here.
-- Redis down or hanging: each cache call costs at most the socket timeout and misses
-  (settings: IGNORE_EXCEPTIONS), and the caller computes from the database.
+- An entry's key holds the generation of its family, which the database keeps
+  (CacheGeneration). A write that changes the family's answers bumps the generation in its
+  own transaction: from the moment the write commits, readers look under a new key. A bump
+  cannot be lost to an unreachable Redis, and nothing scans or deletes keys; old entries
+  expire.
+- Reading costs one short primary-key range (the generation's shards), then one Redis GET; a miss
+  computes from the database and stores the answer.
+- Redis down or hanging: see utils/redis_guard.py. The caller gets its answer from the
+  database, after at most one socket timeout per outage.
 """
 
-import time
+import random
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.db import connection
+from django.db.models import F, Sum
+
+from utils.models import CacheGeneration
 
 T = TypeVar("T")
 
-# Bumped when batch jobs (seeds, imports, rotations) end: totals and charts change then.
+# Customers, orders, tickets, tokens and redemptions: what seeds, imports, rotations and
+# gates change. Batch jobs bump it with every batch, gates with every redemption.
 DATA_FAMILY = "data"
+SHARDS = 16
+
+
+def family_generation(*, family: str) -> int:
+    """The family's current generation. Index: the primary key, one short range."""
+    total = CacheGeneration.objects.filter(family=family).aggregate(total=Sum("generation"))
+    return int(total["total"] or 0)
 
 
 def family_cached(*, family: str, key: str, timeout: int, compute: Callable[[], T]) -> T:
-    """The cached value of `key` in the family's current version, else `compute()`d and
+    """The answer for `key` in the family's current generation: cached, or `compute()`d and
     stored for `timeout` seconds."""
-    version = cache.get_or_set(_version_key(family), time.time_ns, timeout=None)
-    entry = f"{family}:{version}:{key}"
+    entry = f"{family}:{family_generation(family=family)}:{key}"
     value: T | None = cache.get(entry)
     if value is None:
         value = compute()
@@ -35,9 +48,26 @@ def family_cached(*, family: str, key: str, timeout: int, compute: Callable[[], 
 
 
 def family_bump(*, family: str) -> None:
-    """Retire every entry of the family."""
-    cache.set(_version_key(family), time.time_ns(), timeout=None)
+    """Retire the family's cached answers: call it in the transaction of the write, last,
+    as it holds a shard's row until the commit."""
+    shard = random.randrange(SHARDS)
+    rows = CacheGeneration.objects.filter(family=family, shard=shard)
+    if not rows.update(generation=F("generation") + 1):
+        _shard_create(family=family, shard=shard)
 
 
-def _version_key(family: str) -> str:
-    return f"{family}:version"
+def _shard_create(*, family: str, shard: int) -> None:
+    """The shard's first bump (the migration makes the data family's shards): one upsert,
+    so that two first bumps both count."""
+    table = connection.ops.quote_name(CacheGeneration._meta.db_table)
+    conflict = (
+        "ON DUPLICATE KEY UPDATE"
+        if connection.vendor == "mysql"
+        else "ON CONFLICT (family, shard) DO UPDATE SET"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (family, shard, generation) VALUES (%s, %s, 1)"
+            f" {conflict} generation = {table}.generation + 1",
+            [family, shard],
+        )

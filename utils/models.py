@@ -85,3 +85,18 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} counter at {self.next}"
+
+
+class CacheGeneration(models.Model):
+    """The generation of a family of cached answers (utils/cache.py), as the sum of its
+    shards. Writers bump one shard in their own transaction, so the sum moves exactly when
+    their write commits, Redis or not; the shards spare concurrent writers (gates, batch
+    workers) a single hot row whose lock they would queue on until each other's commit."""
+
+    pk = models.CompositePrimaryKey("family", "shard")
+    family = models.CharField(max_length=32)
+    shard = models.PositiveSmallIntegerField()
+    generation = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.family} shard {self.shard} at generation {self.generation}"

@@ -63,10 +63,9 @@ def test_database_url_selects_mysql_with_utf8mb4_and_strict_mode() -> None:
 
 def test_redis_url_selects_redis_for_cache_and_sessions_with_short_timeouts() -> None:
     found = settings_with(REDIS_URL="redis://cache.internal:6379/2")
-    assert found["cache"] == "django_redis.cache.RedisCache"
+    assert found["cache"] == "utils.redis_guard.GuardedRedisCache"
     assert found["location"] == "redis://cache.internal:6379/2"
     assert found["cache_options"]["SOCKET_TIMEOUT"] <= 0.5
-    assert found["cache_options"]["IGNORE_EXCEPTIONS"] is True
     assert found["sessions"] == "django.contrib.sessions.backends.cached_db"
 
 

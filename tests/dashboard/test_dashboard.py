@@ -13,13 +13,9 @@ pytestmark = pytest.mark.django_db
 # Nothing listens on port 1: every connection is refused at once.
 REDIS_DOWN = {
     "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
+        "BACKEND": "utils.redis_guard.GuardedRedisCache",
         "LOCATION": "redis://127.0.0.1:1/0",
-        "OPTIONS": {
-            "SOCKET_CONNECT_TIMEOUT": 0.25,
-            "SOCKET_TIMEOUT": 0.25,
-            "IGNORE_EXCEPTIONS": True,
-        },
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
     }
 }
 

@@ -4,6 +4,8 @@ from django.test import override_settings
 from tests.dashboard.test_dashboard import REDIS_DOWN
 from utils.cache import family_bump, family_cached
 
+pytestmark = pytest.mark.django_db
+
 
 def cached(family: str, answers: list[int]) -> int:
     return family_cached(family=family, key="k", timeout=60, compute=lambda: answers.pop(0))
@@ -29,9 +31,3 @@ def test_with_redis_down_every_read_computes_and_none_fails() -> None:
     assert cached("test-d", answers) == 1
     family_bump(family="test-d")
     assert cached("test-d", answers) == 2
-
-
-@pytest.fixture(autouse=True)
-def _isolated_families() -> None:
-    for family in ("test-a", "test-b", "test-c", "test-d"):
-        family_bump(family=family)

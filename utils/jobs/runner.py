@@ -143,8 +143,6 @@ class _Run:
                 asyncio.run(self._main())
             finally:
                 self.progress.close()
-                # What the run committed is visible now: figures cached before are retired.
-                family_bump(family=DATA_FAMILY)
             # This thread's connection sat idle through the run: the server or a proxy may
             # have dropped it meanwhile. A new one records the outcome.
             if not connection.in_atomic_block:
@@ -301,6 +299,9 @@ class _Run:
             )
             rows = self.work(chunk)
             chunk_complete(job=self.job, chunk=chunk, owner=self.owner, rows=rows)
+            # Last, so that the generation's row is held only for the commit: answers cached
+            # before this batch are retired when it commits (utils/cache.py).
+            family_bump(family=DATA_FAMILY)
         return rows
 
     def _fail(self, exc: BaseException) -> None:

@@ -1,0 +1,51 @@
+"""Who may call the API: a key sent as `Authorization: Bearer <key>`, or a staff member's
+admin session. A scanner key may check and redeem; a staff key or session may do anything."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+from ninja.security.session import SessionAuthIsStaff
+
+from api.models import ApiKey
+from api.selectors import api_key_find
+
+
+class KeyAuth(HttpBearer):
+    def __init__(self, *, roles: frozenset[str]) -> None:
+        super().__init__()
+        self.roles = roles
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
+        key = api_key_find(raw=token)
+        if key is not None and key.role not in self.roles:
+            raise HttpError(403, f"a {key.role} key may not use this endpoint")
+        return key
+
+
+class StaffSession(SessionAuthIsStaff):
+    """A staff member signed in to the admin (POSTs need the CSRF token, as in the admin).
+    Tried only when the request carries a session: a wrong key is a 401, not a CSRF 403."""
+
+    def __call__(self, request: HttpRequest) -> Any | None:
+        if self.param_name not in request.COOKIES:
+            return None
+        return super().__call__(request)
+
+
+def api_auth(*roles: ApiKey.Role) -> list[Any]:
+    """The authentication of an endpoint open to keys of `roles`, and to staff sessions."""
+    return [KeyAuth(roles=frozenset(roles) | {ApiKey.Role.STAFF}), StaffSession()]
+
+
+SCANNER = api_auth(ApiKey.Role.SCANNER)
+STAFF = api_auth()
+
+
+def caller_name(request: HttpRequest) -> str:
+    """Who made an authenticated request: a key by name and prefix, or a staff member."""
+    caller = request.auth  # type: ignore[attr-defined]
+    if isinstance(caller, ApiKey):
+        return f"key {caller.name} ({caller.prefix}…)"
+    return f"staff {caller.get_username()}"

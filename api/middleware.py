@@ -1,0 +1,57 @@
+"""Every error under /api/ is JSON with its status, whoever produced it: the URL resolver
+(404), a view that takes another method (405), a body over API_MAX_BODY_BYTES (413), or a
+failure (500, logged with where it happened but not the request or the error's message)."""
+
+import logging
+import traceback
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+logger = logging.getLogger(__name__)
+
+ERROR_NAMES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+
+
+class ApiErrorsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        if _body_too_large(request):
+            return api_error(413, f"the body is over {settings.API_MAX_BODY_BYTES} bytes")
+        response = self.get_response(request)
+        if response.status_code >= 400 and "json" not in response.get("Content-Type", ""):
+            return api_error(response.status_code, response.reason_phrase.lower())
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not request.path.startswith("/api/"):
+            return None
+        # Where it failed, without the exception's message: a database error may quote a
+        # value, such as a token.
+        where = "".join(traceback.format_tb(exception.__traceback__))
+        logger.error(
+            "%s %s failed: %s\n%s", request.method, request.path, type(exception).__name__, where
+        )
+        return api_error(500, "internal error")
+
+
+def api_error(status: int, detail: str) -> JsonResponse:
+    return JsonResponse(
+        {"error": ERROR_NAMES.get(status, "error"), "detail": detail}, status=status
+    )
+
+
+def _body_too_large(request: HttpRequest) -> bool:
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > settings.API_MAX_BODY_BYTES:
+        return True
+    try:
+        return len(request.body) > settings.API_MAX_BODY_BYTES
+    except RequestDataTooBig:
+        return True

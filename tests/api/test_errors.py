@@ -1,0 +1,58 @@
+"""Every error under /api/ is JSON with its status; none repeats a token or a key."""
+
+import logging
+
+import pytest
+from django.test import Client
+
+from tests.api.conftest import bearer, post_json
+
+pytestmark = pytest.mark.django_db
+
+CHECK = "/api/tickets/check"
+TOKEN = "0b9d1c2e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ('{"token": ', 400),  # not JSON
+        ("{}", 400),  # no token
+        ('{"token": 5}', 400),  # not a string
+        ('{"token": "' + TOKEN * 3 + '"}', 400),  # far too long for a token
+        ('{"token": "' + "a" * 5000 + '"}', 413),  # over the body limit
+    ],
+)
+def test_bad_bodies_get_a_json_error_that_does_not_repeat_them(
+    client: Client, scanner_key: str, body: str, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    response = client.post(
+        CHECK, body, content_type="application/json", headers=bearer(scanner_key)
+    )
+    assert response.status_code == status
+    assert response.json()["error"]
+    assert TOKEN not in response.content.decode()
+    assert TOKEN not in caplog.text
+    assert scanner_key not in caplog.text
+
+
+def test_a_wrong_method_is_a_json_405(client: Client, scanner_key: str) -> None:
+    response = client.get(CHECK, headers=bearer(scanner_key))
+    assert response.status_code == 405
+    assert response.json()["error"] == "method_not_allowed"
+
+
+def test_an_unknown_path_is_a_json_404(client: Client) -> None:
+    response = client.get("/api/nothing/here")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+
+
+def test_logs_of_a_check_hold_neither_token_nor_key(
+    client: Client, scanner_key: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    post_json(client, CHECK, {"token": TOKEN}, headers=bearer(scanner_key))
+    assert TOKEN not in caplog.text
+    assert scanner_key not in caplog.text

@@ -1,0 +1,43 @@
+import json
+
+import pytest
+from django.test import Client, override_settings
+
+from tests.conftest import ROOT
+from tests.core.conftest import python_in
+from tests.dashboard.test_dashboard import REDIS_DOWN
+
+pytestmark = pytest.mark.django_db
+
+ASK = """
+from django.test import Client
+response = Client(HTTP_HOST="127.0.0.1").get("/healthz")
+print(response.status_code, response.content.decode())
+"""
+
+
+def test_healthz_answers_without_credentials(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "redis": "ok"}
+
+
+@override_settings(CACHES=REDIS_DOWN)
+def test_healthz_reports_redis_degraded_when_it_is_down(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["redis"] == "degraded"
+
+
+def test_healthz_is_503_when_the_database_does_not_answer(tmp_path) -> None:
+    unreachable = f"sqlite:///{tmp_path}/no/such/dir/db.sqlite3"
+    result = python_in(
+        ROOT,
+        "-c",
+        "import django; django.setup()\n" + ASK,
+        DATABASE_URL=unreachable,
+        DJANGO_SETTINGS_MODULE="core.settings",
+    )
+    status, body = result.stdout.strip().split(" ", 1)
+    assert status == "503", result.stderr
+    assert json.loads(body) == {"database": "down"}

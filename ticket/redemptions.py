@@ -1,0 +1,73 @@
+"""Checking a ticket in at a gate, exactly once.
+
+Rules:
+- Exactly once: the ticket is claimed by one conditional UPDATE (sold, not yet redeemed, and
+  still holding the presented token); of scanners racing on it, the one whose UPDATE changes
+  the row is the one that lets it in. The others then read who did.
+- Idempotency: the scan that redeemed a ticket left its nonce and scanner on it; the same
+  scanner retrying with the same nonce (it lost the answer) gets `ok` again.
+- Transaction boundary: the claim, the scan record and the cache generation bump commit
+  together, so the next read of any answer sees the redemption.
+- A rotation that commits between the check and the claim wins: the claim no longer matches
+  the token, and the scan answers `revoked`.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from django.db import transaction
+from django.utils import timezone
+
+from ticket.models import Scan, Ticket
+from ticket.services import TokenCheck, token_check
+from utils.cache import DATA_FAMILY, family_bump
+
+Result = Literal["ok", "already_redeemed", "revoked", "unknown", "unsold"]
+
+
+@dataclass(frozen=True)
+class Redemption:
+    result: Result
+    ticket: Ticket | None = None
+    revoked_at: datetime | None = None
+
+
+def ticket_redeem(*, token: str, nonce: str, scanned_by: str) -> Redemption:
+    """Let the ticket of `token` in, once; record the scan whatever its answer."""
+    check = token_check(token=token)
+    with transaction.atomic():
+        redemption = _claim(check=check, nonce=nonce, scanned_by=scanned_by)
+        Scan.objects.create(
+            ticket=redemption.ticket or check.ticket,
+            result=redemption.result,
+            scanned_by=scanned_by,
+            nonce=nonce,
+        )
+        if redemption.result == "ok":
+            family_bump(family=DATA_FAMILY)
+    return redemption
+
+
+def _claim(*, check: TokenCheck, nonce: str, scanned_by: str) -> Redemption:
+    if check.status == "revoked":
+        return Redemption(result="revoked", ticket=check.ticket, revoked_at=check.revoked_at)
+    if check.ticket is None:
+        return Redemption(result="unknown")
+    ticket = check.ticket
+    if ticket.order_id is None:
+        return Redemption(result="unsold", ticket=ticket)
+    now = timezone.now()
+    # Index: the primary key; the other conditions are checked on the locked row.
+    claimed = Ticket.objects.filter(
+        pk=ticket.pk, token=ticket.token, redeemed_at__isnull=True
+    ).update(redeemed_at=now, redeemed_by=scanned_by, redeem_nonce=nonce)
+    if claimed:
+        ticket.redeemed_at, ticket.redeemed_by, ticket.redeem_nonce = now, scanned_by, nonce
+        return Redemption(result="ok", ticket=ticket)
+    current = Ticket.objects.select_related("order").get(pk=ticket.pk)
+    if current.token != ticket.token:
+        return Redemption(result="revoked", ticket=current, revoked_at=current.updated_at)
+    if (current.redeem_nonce, current.redeemed_by) == (nonce, scanned_by):
+        return Redemption(result="ok", ticket=current)
+    return Redemption(result="already_redeemed", ticket=current)
