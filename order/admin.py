@@ -2,7 +2,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -13,7 +13,7 @@ from ticket.admin_actions import regenerate_tokens_action, regenerate_tokens_all
 from ticket.models import Ticket
 from ticket.selectors import order_tickets
 from utils.admin_links import admin_link, admin_list_link
-from utils.changelists import LargeTableAdmin
+from utils.changelists import LargeTableAdmin, children_count
 from utils.counts import rows_count
 
 INLINE_TICKETS = 50
@@ -65,16 +65,8 @@ class OrderAdmin(LargeTableAdmin[Order]):
         return regenerate_tokens_allowed(request)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
-        # Counted for the page's rows only: a subquery per row, an index range of the
-        # tickets' order foreign key.
-        tickets = (
-            Ticket.objects.filter(order=OuterRef("pk"))
-            .order_by()
-            .values("order")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
-        return super().get_queryset(request).annotate(ticket_count=Subquery(tickets))
+        tickets = children_count(Ticket, parent="order")
+        return super().get_queryset(request).annotate(ticket_count=tickets)
 
     @admin.display(description="customer")
     def customer_email(self, order: Order) -> str:

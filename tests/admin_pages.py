@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -35,3 +36,17 @@ def full_counts(statements: list[str]) -> list[str]:
     return [
         sql for sql in statements if sql.upper().startswith("SELECT COUNT(") and "LIMIT" not in sql
     ]
+
+
+def queries_at_page_sizes(
+    monkeypatch: pytest.MonkeyPatch,
+    model_admin: type,
+    request: Callable[[], Any],
+    sizes: tuple[int, int],
+) -> tuple[list[str], list[str]]:
+    """The statements of a list's request with `sizes` rows per page."""
+    small, large = sizes
+    monkeypatch.setattr(model_admin, "list_per_page", small)
+    few = queries_of(request)
+    monkeypatch.setattr(model_admin, "list_per_page", large)
+    return few, queries_of(request)

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from order.models import Order
 from user.models import User
 from utils.admin_links import admin_list_link
-from utils.changelists import LargeTableAdmin
+from utils.changelists import LargeTableAdmin, children_count
 
 
 @admin.register(User)
@@ -22,16 +22,8 @@ class UserAdmin(BaseUserAdmin[User], LargeTableAdmin[User]):
     search_help_text = "An exact email, or the start of one followed by * (ann.lee*)."
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        # Counted for the page's rows only: a subquery per row, an index range of the
-        # orders' customer foreign key.
-        orders = (
-            Order.objects.filter(customer=OuterRef("pk"))
-            .order_by()
-            .values("customer")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
-        return super().get_queryset(request).annotate(order_count=Subquery(orders))
+        orders = children_count(Order, parent="customer")
+        return super().get_queryset(request).annotate(order_count=orders)
 
     @admin.display(description="name")
     def full_name(self, user: User) -> str:

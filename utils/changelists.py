@@ -20,7 +20,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import Model, QuerySet
+from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
 from django.db.models.options import Options
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
@@ -151,3 +151,10 @@ def uuid_like(text: str) -> bool:
     dashes, braces and a urn:uuid: prefix are taken out."""
     digits = re.sub(r"urn:uuid:|[\s{}-]", "", text.lower())
     return len(digits) >= UUID_LIKE_DIGITS and re.fullmatch("[0-9a-f]+", digits) is not None
+
+
+def children_count(model: type[Model], *, parent: str) -> Subquery:
+    """A column counting the `model` rows whose foreign key `parent` names the row: a
+    subquery evaluated for the page's rows only, each an index range of that key."""
+    rows = model._default_manager.filter(**{parent: OuterRef("pk")}).order_by()
+    return Subquery(rows.values(parent).annotate(count=Count("pk")).values("count"))

@@ -5,7 +5,7 @@ from django.test import Client
 from django.utils import timezone
 
 from order.admin import INLINE_TICKETS, OrderAdmin
-from tests.admin_pages import assert_no_token_shown, full_counts, queries_of
+from tests.admin_pages import assert_no_token_shown, full_counts, queries_at_page_sizes, queries_of
 from tests.factories import OrderFactory, TicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,9 +72,8 @@ def test_list_queries_do_not_grow_with_the_page_and_never_count_the_table(
     customers = UserFactory.create_batch(4)
     for n in range(210):
         TicketFactory.create(order=OrderFactory.create(customer=customers[n % 4]))
-    statements = {}
-    for per_page in (20, 100):
-        monkeypatch.setattr(OrderAdmin, "list_per_page", per_page)
-        statements[per_page] = queries_of(lambda: admin_client.get(LIST, params))
-    assert len(statements[20]) == len(statements[100])
-    assert full_counts(statements[20] + statements[100]) == []
+    few, many = queries_at_page_sizes(
+        monkeypatch, OrderAdmin, lambda: admin_client.get(LIST, params), (20, 100)
+    )
+    assert len(few) == len(many)
+    assert full_counts(few + many) == []

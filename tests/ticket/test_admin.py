@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from tests.admin_pages import assert_no_token_shown, full_counts, queries_of
+from tests.admin_pages import assert_no_token_shown, full_counts, queries_at_page_sizes
 from tests.factories import OrderFactory, TicketFactory, UserFactory
 from ticket.admin import TicketAdmin
 from ticket.models import RevokedToken, Ticket
@@ -100,12 +100,11 @@ def test_list_queries_do_not_grow_with_the_page_and_never_count_the_table(
     orders = [OrderFactory.create(customer=customers[n % 3]) for n in range(6)]
     for n in range(220):
         TicketFactory.create(order=orders[n % 6] if n % 5 else None)
-    statements = {}
-    for per_page in (20, 100):
-        monkeypatch.setattr(TicketAdmin, "list_per_page", per_page)
-        statements[per_page] = queries_of(lambda: admin_client.get(LIST, params))
-    assert len(statements[20]) == len(statements[100])
-    assert full_counts(statements[20] + statements[100]) == []
+    few, many = queries_at_page_sizes(
+        monkeypatch, TicketAdmin, lambda: admin_client.get(LIST, params), (20, 100)
+    )
+    assert len(few) == len(many)
+    assert full_counts(few + many) == []
 
 
 def test_staff_with_view_permission_only_gets_no_rotation_action(client: Client) -> None:

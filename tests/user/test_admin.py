@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from tests.admin_pages import full_counts, queries_of
+from tests.admin_pages import full_counts, queries_at_page_sizes
 from tests.factories import OrderFactory, UserFactory
 from user.admin import UserAdmin
 
@@ -41,9 +41,8 @@ def test_list_queries_do_not_grow_with_the_page_and_never_count_the_table(
 ) -> None:
     for customer in UserFactory.create_batch(210):
         OrderFactory.create(customer=customer)
-    statements = {}
-    for per_page in (20, 100):
-        monkeypatch.setattr(UserAdmin, "list_per_page", per_page)
-        statements[per_page] = queries_of(lambda: admin_client.get(LIST, params))
-    assert len(statements[20]) == len(statements[100])
-    assert full_counts(statements[20] + statements[100]) == []
+    few, many = queries_at_page_sizes(
+        monkeypatch, UserAdmin, lambda: admin_client.get(LIST, params), (20, 100)
+    )
+    assert len(few) == len(many)
+    assert full_counts(few + many) == []

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from tests.admin_pages import full_counts, queries_of
+from tests.admin_pages import full_counts, queries_at_page_sizes
 from utils.admin import JobAdmin
 from utils.jobs import JobDraft, job_open, run
 from utils.models import Job
@@ -55,9 +55,8 @@ def test_list_queries_do_not_grow_with_the_page(
 ) -> None:
     for n in range(25):
         run(demo_job(kind=f"demo{n}", total=2), work=lambda chunk: chunk.hi - chunk.lo)
-    statements = {}
-    for per_page in (5, 20):
-        monkeypatch.setattr(JobAdmin, "list_per_page", per_page)
-        statements[per_page] = queries_of(lambda: admin_client.get("/admin/utils/job/"))
-    assert len(statements[5]) == len(statements[20])
-    assert full_counts(statements[5] + statements[20]) == []
+    few, many = queries_at_page_sizes(
+        monkeypatch, JobAdmin, lambda: admin_client.get("/admin/utils/job/"), (5, 20)
+    )
+    assert len(few) == len(many)
+    assert full_counts(few + many) == []
