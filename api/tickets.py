@@ -40,8 +40,9 @@ def tickets_redeem(request: HttpRequest, body: RedeemIn) -> RedeemOut:
 
 def _described(ticket: Ticket) -> dict[str, Any]:
     answer: dict[str, Any] = {"barcode": ticket.barcode}
-    if ticket.order is not None:
-        answer |= {"order_id": ticket.order_id, "customer_id": ticket.order.customer_id}
+    if ticket.order_id is not None:
+        # Tickets found by token carry their customer (ticket.selectors.ticket_by_token).
+        answer |= {"order_id": ticket.order_id, "customer_id": ticket.customer_id}  # type: ignore[attr-defined]
     if ticket.redeemed_at is not None:
         answer |= {"redeemed_at": ticket.redeemed_at, "redeemed_by": ticket.redeemed_by}
     return answer
