@@ -39,7 +39,10 @@ class SoldFilter(admin.SimpleListFilter):
 @admin.register(Ticket)
 class TicketAdmin(LargeTableAdmin[Ticket]):
     # The token is the ticket's secret: pages show only its hint, and no form holds it.
-    list_display = ("id", "barcode", "token_hint", "order_link", "customer", "sold", "created_at")
+    list_display = (
+        "id", "barcode", "token_hint", "order_link", "customer", "sold", "created_at",
+        "redeemed_at",
+    )  # fmt: skip
     list_select_related = ("order__customer",)
     list_filter = (SoldFilter,)
     # Sorting only by unique indexed columns: any other ORDER BY sorts the whole table.
@@ -47,8 +50,18 @@ class TicketAdmin(LargeTableAdmin[Ticket]):
     ordering = ("-id",)
     search_fields = ("barcode",)  # the search box; get_search_results says what it matches
     search_help_text = "An exact barcode, order id or token (a scanned QR value)."
-    fields = ("barcode", "order", "token_hint", "created_at", "updated_at", "revoked_tokens")
-    readonly_fields = ("token_hint", "created_at", "updated_at", "revoked_tokens")
+    fields = (
+        "barcode", "order", "token_hint", "created_at", "updated_at", "redeemed_at",
+        "redeemed_by", "revoked_tokens",
+    )  # fmt: skip
+    readonly_fields = (
+        "token_hint",
+        "created_at",
+        "updated_at",
+        "redeemed_at",
+        "redeemed_by",
+        "revoked_tokens",
+    )
     raw_id_fields = ("order",)
     extra_lookups = ("order__id__exact",)  # an order's link to its tickets
     actions = ("regenerate_tokens",)

@@ -6,6 +6,7 @@ from tests.admin_pages import assert_no_token_shown, full_counts, queries_at_pag
 from tests.factories import OrderFactory, TicketFactory, UserFactory
 from ticket.admin import TicketAdmin
 from ticket.models import RevokedToken, Ticket
+from ticket.redemptions import ticket_redeem
 from ticket.services import ticket_tokens_regenerate_selected
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +125,14 @@ def test_lists_offer_no_bulk_delete(admin_client: Client) -> None:
     TicketFactory.create()
     for page in (LIST, "/admin/order/order/", "/admin/user/user/"):
         assert "delete_selected" not in admin_client.get(page).content.decode()
+
+
+def test_a_redeemed_ticket_shows_when_and_by_whom(admin_client: Client) -> None:
+    ticket = TicketFactory.create()
+    ticket_redeem(token=str(ticket.token), nonce="n", scanned_by="key gate 4 (tk_abcde…)")
+    listing = admin_client.get(LIST).content.decode()
+    assert (
+        'class="field-redeemed_at">-<' not in listing.split(ticket.barcode, 1)[1].split("</tr>")[0]
+    )
+    page = admin_client.get(f"/admin/ticket/ticket/{ticket.pk}/change/").content.decode()
+    assert "key gate 4 (tk_abcde…)" in page
