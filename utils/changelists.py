@@ -24,6 +24,7 @@ from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
 from django.db.models.options import Options
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from utils.cache import DATA_FAMILY, family_bump
 from utils.counts import RowCount, rows_count
 
 M = TypeVar("M", bound=Model)
@@ -137,6 +138,15 @@ class LargeTableAdmin(admin.ModelAdmin[M]):
             messages.WARNING,
         )
         return HttpResponseRedirect(request.path)
+
+    def save_model(self, request: HttpRequest, obj: M, form: Any, change: bool) -> None:
+        # In the admin's transaction: cached answers are retired when the edit commits.
+        super().save_model(request, obj, form, change)
+        family_bump(family=DATA_FAMILY)
+
+    def delete_model(self, request: HttpRequest, obj: M) -> None:
+        super().delete_model(request, obj)
+        family_bump(family=DATA_FAMILY)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         # "Delete selected" loads every selected row and its relations into the request:

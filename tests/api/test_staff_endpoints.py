@@ -96,3 +96,18 @@ def test_a_staff_session_may_use_staff_endpoints(client: Client) -> None:
     client.force_login(UserFactory.create(is_staff=True))
     assert client.get("/api/stats").status_code == 200
     assert post_json(client, "/api/tickets/check", {"token": "x"}).status_code == 200
+
+
+def test_a_voucher_is_fresh_after_an_admin_edit_moves_a_ticket(
+    admin_client: Client, client: Client, staff_key: str
+) -> None:
+    first, second = OrderFactory.create(), OrderFactory.create()
+    ticket = TicketFactory.create(order=first)
+    voucher = f"/api/orders/{first.pk}/voucher"
+    assert client.get(voucher, headers=bearer(staff_key)).json()["barcodes"] == [ticket.barcode]
+    edited = admin_client.post(
+        f"/admin/ticket/ticket/{ticket.pk}/change/",
+        {"barcode": ticket.barcode, "order": second.pk},
+    )
+    assert edited.status_code == 302
+    assert client.get(voucher, headers=bearer(staff_key)).json()["barcodes"] == []
