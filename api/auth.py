@@ -11,6 +11,8 @@ from ninja.security.session import SessionAuthIsStaff
 from api.models import ApiKey
 from api.selectors import api_key_find
 
+CALLER_NAME_LENGTH = 120
+
 
 class KeyAuth(HttpBearer):
     def __init__(self, *, roles: frozenset[str]) -> None:
@@ -47,5 +49,8 @@ def caller_name(request: HttpRequest) -> str:
     """Who made an authenticated request: a key by name and prefix, or a staff member."""
     caller = request.auth  # type: ignore[attr-defined]
     if isinstance(caller, ApiKey):
-        return f"key {caller.name} ({caller.prefix}…)"
-    return f"staff {caller.get_username()}"
+        name = f"key {caller.name} ({caller.prefix}…)"
+    else:
+        name = f"staff {caller.get_username()}"
+    # As long as the columns that record it (Scan.scanned_by, Ticket.redeemed_by) take.
+    return name[:CALLER_NAME_LENGTH]

@@ -7,12 +7,19 @@ import traceback
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
 logger = logging.getLogger(__name__)
 
-ERROR_NAMES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+ERROR_NAMES = {
+    400: "invalid_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+}
+ANSWERED_BY_DJANGO = (Http404, PermissionDenied, SuspiciousOperation)
 
 
 class ApiErrorsMiddleware:
@@ -30,7 +37,9 @@ class ApiErrorsMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not request.path.startswith("/api/"):
+        # Exceptions that Django answers with their own status (404, 403, 400) are left to
+        # it; __call__ then makes the answer JSON.
+        if not request.path.startswith("/api/") or isinstance(exception, ANSWERED_BY_DJANGO):
             return None
         # Where it failed, without the exception's message: a database error may quote a
         # value, such as a token.

@@ -56,3 +56,9 @@ def test_logs_of_a_check_hold_neither_token_nor_key(
     post_json(client, CHECK, {"token": TOKEN}, headers=bearer(scanner_key))
     assert TOKEN not in caplog.text
     assert scanner_key not in caplog.text
+
+
+def test_the_api_root_is_a_json_404_not_a_500(client: Client) -> None:
+    response = client.get("/api/")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"

@@ -7,7 +7,7 @@ from django.test import Client
 from api.models import ApiKey
 from api.services import api_key_create
 from tests.api.conftest import bearer, post_json
-from tests.factories import TicketFactory
+from tests.factories import TicketFactory, UserFactory
 from ticket.models import Scan, Ticket
 from ticket.redemptions import ticket_redeem
 from ticket.services import ticket_tokens_regenerate_selected
@@ -120,3 +120,12 @@ def test_racing_scanners_let_each_ticket_in_exactly_once() -> None:
         assert answers.count("ok") == 1
         assert answers.count("already_redeemed") == 7
     assert Scan.objects.filter(result="ok").count() == 5
+
+
+def test_a_staff_member_with_the_longest_username_may_redeem(client: Client) -> None:
+    client.force_login(UserFactory.create(is_staff=True, username="s" * 150))
+    ticket = TicketFactory.create()
+    response = post_json(client, REDEEM, {"token": str(ticket.token), "nonce": "n"})
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert Ticket.objects.get(pk=ticket.pk).redeemed_by.startswith("staff sss")
