@@ -75,15 +75,20 @@ def _claim(*, check: TokenCheck, nonce: str, scanned_by: str) -> Redemption:
 
 
 def _claimed(*, ticket: Ticket, now: datetime, scanned_by: str, nonce: str) -> bool:
-    """The conditional UPDATE; True when this scan changed the row. Index: the primary key;
-    the other conditions are checked on the locked row. Plain SQL: the gates' hot path, where
-    compiling the ORM's UPDATE costs more than running it."""
+    """The conditional UPDATE; True when this scan changed the row. Plain SQL: the gates'
+    hot path, where compiling the ORM's UPDATE costs more than running it.
+
+    Index: the primary key, forced. Through the unique token index the UPDATE would lock the
+    token's index entry before the row, the reverse of a rotation (row, then token): the two
+    deadlocked. Locking the row first, it waits for the rotation, then finds the token gone.
+    """
     token = Ticket._meta.get_field("token").get_db_prep_value(ticket.token, connection)
     when = Ticket._meta.get_field("redeemed_at").get_db_prep_value(now, connection)
     table = connection.ops.quote_name(Ticket._meta.db_table)
+    primary = " FORCE INDEX (PRIMARY)" if connection.vendor == "mysql" else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET redeemed_at = %s, redeemed_by = %s, redeem_nonce = %s"
+            f"UPDATE {table}{primary} SET redeemed_at = %s, redeemed_by = %s, redeem_nonce = %s"
             " WHERE id = %s AND token = %s AND redeemed_at IS NULL",
             [when, scanned_by, nonce, ticket.pk, token],
         )

@@ -1,0 +1,55 @@
+import threading
+
+import pytest
+from django.db import connection, transaction
+from django.db.models.functions import Now
+
+from tests.conftest import mysql_only, until_a_transaction_waits_for_a_lock
+from tests.factories import TicketFactory
+from ticket.models import Ticket
+from ticket.redemptions import Redemption, ticket_redeem
+from ticket.tokens import token_hexes
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@mysql_only
+def test_a_redemption_racing_a_rotation_of_its_ticket_answers_revoked_not_a_deadlock() -> None:
+    """A rotation locks a ticket's row, then replaces its token. A redemption of the old
+    token that arrives in between must wait for the row, not hold the token's index entry
+    that the rotation needs next (which deadlocked: a 500 at the gate)."""
+    ticket = TicketFactory.create()
+    row_locked, redemption_waits = threading.Event(), threading.Event()
+    outcome: list[Redemption | BaseException] = []
+
+    def rotation() -> None:
+        try:
+            with transaction.atomic():
+                Ticket.objects.filter(pk=ticket.pk).update(updated_at=Now())
+                row_locked.set()
+                redemption_waits.wait(timeout=30)
+                Ticket.objects.filter(pk=ticket.pk).update(token=token_hexes(1)[0])
+        finally:
+            connection.close()
+
+    def gate() -> None:
+        try:
+            outcome.append(ticket_redeem(token=str(ticket.token), nonce="n", scanned_by="gate"))
+        except BaseException as error:  # the deadlock's victim, reported below
+            outcome.append(error)
+        finally:
+            connection.close()
+
+    rotating = threading.Thread(target=rotation)
+    rotating.start()
+    assert row_locked.wait(timeout=30)
+    scanning = threading.Thread(target=gate)
+    scanning.start()
+    until_a_transaction_waits_for_a_lock()
+    redemption_waits.set()
+    rotating.join()
+    scanning.join()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], Redemption), outcome[0]
+    assert outcome[0].result == "revoked"
+    assert Ticket.objects.get(pk=ticket.pk).redeemed_at is None
