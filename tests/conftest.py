@@ -10,6 +10,9 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
+from utils.jobs import JobDraft, job_open
+from utils.models import Job
+
 ROOT = Path(__file__).resolve().parent.parent
 
 Manage = Callable[..., subprocess.CompletedProcess[str]]
@@ -42,6 +45,28 @@ def until_a_transaction_waits_for_a_lock(seconds: float = 10) -> None:
         # Polling the server for the condition, not waiting for a time. InnoDB refreshes this
         # table only when it was not read in the last 100 ms: ask less often than that.
         time.sleep(0.2)
+
+
+@pytest.fixture
+def make_job() -> Callable[..., Job]:
+    """A job of `kind` over [0, rows) in chunks of `chunk_size` (1 for a new job; a resume
+    keeps the job's unless given)."""
+
+    def make(
+        rows: int = 10, chunk_size: int | None = None, kind: str = "test", **options: bool
+    ) -> Job:
+        draft = JobDraft(params={"rows": rows}, scope_lo=0, scope_hi=rows, total=rows)
+        resume = options.get("resume", False)
+        return job_open(
+            kind=kind,
+            draft=lambda: draft,
+            requested={},
+            batch_size=chunk_size or (None if resume else 1),
+            resume=resume,
+            abandon=options.get("abandon", False),
+        )
+
+    return make
 
 
 @pytest.fixture(autouse=True)

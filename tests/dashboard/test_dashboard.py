@@ -6,7 +6,6 @@ from django.test import Client, override_settings
 from dashboard.selectors import CHART_DAYS, figures_compute
 from tests.admin_pages import full_counts, queries_of
 from tests.factories import TicketFactory, UserFactory
-from utils.jobs import JobDraft, job_open
 
 pytestmark = pytest.mark.django_db
 
@@ -46,15 +45,8 @@ def test_home_never_counts_a_whole_table(admin_client: Client) -> None:
     assert full_counts(queries_of(lambda: admin_client.get("/admin/"))) == []
 
 
-def test_home_lists_running_jobs_with_their_progress(admin_client: Client) -> None:
-    job = job_open(
-        kind="demo",
-        draft=lambda: JobDraft(params={}, scope_lo=0, scope_hi=10, total=10),
-        requested={},
-        batch_size=5,
-        resume=False,
-        abandon=False,
-    )
+def test_home_lists_running_jobs_with_their_progress(admin_client: Client, make_job) -> None:
+    job = make_job(rows=10, chunk_size=5)
     text = admin_client.get("/admin/").content.decode()
     assert f"/admin/utils/job/{job.pk}/change/" in text
     assert "0 / 10" in text
