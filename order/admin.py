@@ -44,7 +44,7 @@ class OrderAdmin(LargeTableAdmin[Order]):
     list_filter = (CreatedFilter,)
     sortable_by = ("id",)
     ordering = ("-id",)
-    search_fields = ("id",)  # the search box; get_search_results says what it matches
+    search_fields = ("id",)  # the search box; search_exact says what it matches
     search_help_text = "An exact order id or customer email."
     fields = ("customer", "created_at", "first_tickets")
     readonly_fields = ("first_tickets",)
@@ -98,13 +98,8 @@ class OrderAdmin(LargeTableAdmin[Order]):
             every,
         )
 
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Order], search_term: str
-    ) -> tuple[QuerySet[Order], bool]:
-        # Exact matches only: the primary key, or the customer's unique email index.
-        term = search_term.strip()
-        if not term:
-            return queryset, False
+    def search_exact(self, queryset: QuerySet[Order], term: str) -> QuerySet[Order]:
+        # The primary key, or the customer's unique email index.
         if term.isascii() and term.isdigit():
-            return queryset.filter(pk=int(term)), False
-        return queryset.filter(customer__email=term), False
+            return queryset.filter(pk=int(term))
+        return queryset.filter(customer__email=term)

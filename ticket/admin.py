@@ -48,7 +48,7 @@ class TicketAdmin(LargeTableAdmin[Ticket]):
     # Sorting only by unique indexed columns: any other ORDER BY sorts the whole table.
     sortable_by = ("id", "barcode")
     ordering = ("-id",)
-    search_fields = ("barcode",)  # the search box; get_search_results says what it matches
+    search_fields = ("barcode",)  # the search box; search_exact says what it matches
     search_help_text = "An exact barcode, order id or token (a scanned QR value)."
     fields = (
         "barcode", "order", "token_hint", "created_at", "updated_at", "redeemed_at",
@@ -109,17 +109,12 @@ class TicketAdmin(LargeTableAdmin[Ticket]):
     def has_regenerate_tokens_permission(self, request: HttpRequest) -> bool:
         return regenerate_tokens_allowed(request)
 
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Ticket], search_term: str
-    ) -> tuple[QuerySet[Ticket], bool]:
-        # Exact matches only, each one unique-index probe (barcode, order foreign key).
-        term = search_term.strip()
-        if not term:
-            return queryset, False
+    def search_exact(self, queryset: QuerySet[Ticket], term: str) -> QuerySet[Ticket]:
+        # One index probe each: the unique barcode, the order foreign key.
         match = Q(barcode=term)
         if term.isascii() and term.isdigit():
             match |= Q(order_id=int(term))
-        return queryset.filter(match), False
+        return queryset.filter(match)
 
     def uuid_search(self, request: HttpRequest, term: str) -> HttpResponse | None:
         # A scanned QR value opens its ticket's page. (A barcode that looks like a UUID is

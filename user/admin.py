@@ -18,7 +18,7 @@ class UserAdmin(BaseUserAdmin[User], LargeTableAdmin[User]):
     # Sorting only by unique indexed columns: any other ORDER BY sorts the whole table.
     sortable_by = ("email",)
     ordering = ("-id",)
-    search_fields = ("email",)  # the search box; get_search_results says what it matches
+    search_fields = ("email",)  # the search box; search_exact says what it matches
     search_help_text = "An exact email, or the start of one followed by * (ann.lee*)."
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
@@ -34,13 +34,8 @@ class UserAdmin(BaseUserAdmin[User], LargeTableAdmin[User]):
         count = getattr(user, "order_count", None) or 0
         return admin_list_link(Order, text=f"{count:,}", customer__id__exact=user.pk)
 
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[User], search_term: str
-    ) -> tuple[QuerySet[User], bool]:
+    def search_exact(self, queryset: QuerySet[User], term: str) -> QuerySet[User]:
         # The unique email index: one probe, or one range for a prefix.
-        term = search_term.strip()
-        if not term:
-            return queryset, False
         if term.endswith("*"):
-            return queryset.filter(email__startswith=term.rstrip("*")), False
-        return queryset.filter(email=term), False
+            return queryset.filter(email__startswith=term.rstrip("*"))
+        return queryset.filter(email=term)
