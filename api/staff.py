@@ -17,7 +17,10 @@ CACHE_SECONDS = 300
 TOP_CUSTOMERS = 5
 
 
-@router.get("/orders/{order_id}/voucher", auth=STAFF, response={200: VoucherOut, **ERRORS})
+# 400: an order id that is not an integer (api.api's ValidationError handler).
+@router.get(
+    "/orders/{order_id}/voucher", auth=STAFF, response={200: VoucherOut, 400: ErrorOut, **ERRORS}
+)
 def order_voucher(request: HttpRequest, order_id: int) -> VoucherOut:
     """An order's customer and barcodes, in ticket order."""
     voucher = family_cached(
