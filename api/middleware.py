@@ -1,6 +1,7 @@
 """Every error under /api/ is JSON with its status, whoever produced it: the URL resolver
-(404), a view that takes another method (405), a body over API_MAX_BODY_BYTES (413), or a
-failure (500, logged with where it happened but not the request or the error's message)."""
+(404), a view that takes another method (405), a body without a Content-Length (411) or over
+API_MAX_BODY_BYTES (413), or a failure (500, logged with where it happened but not the
+request or the error's message)."""
 
 import logging
 import traceback
@@ -17,6 +18,7 @@ ERROR_NAMES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    411: "length_required",
     413: "body_too_large",
 }
 ANSWERED_BY_DJANGO = (Http404, PermissionDenied, SuspiciousOperation)
@@ -29,6 +31,9 @@ class ApiErrorsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith("/api/"):
             return self.get_response(request)
+        if "HTTP_TRANSFER_ENCODING" in request.META:
+            # Django reads a body by its Content-Length: a chunked one would read as empty.
+            return api_error(411, "send the body with a Content-Length header")
         if _body_too_large(request):
             return api_error(413, f"the body is over {settings.API_MAX_BODY_BYTES} bytes")
         response = self.get_response(request)

@@ -12,7 +12,8 @@ from ticket.redemptions import ticket_redeem
 from ticket.services import token_check
 
 router = Router(tags=["scanners"])
-ERRORS: dict[int, type[ErrorOut]] = {code: ErrorOut for code in (400, 401, 403)}
+# 411 and 413: a body without a length, or over API_MAX_BODY_BYTES (api/middleware.py).
+ERRORS: dict[int, type[ErrorOut]] = {code: ErrorOut for code in (400, 401, 403, 411, 413)}
 
 
 @router.post("/check", auth=SCANNER, response={200: CheckOut, **ERRORS}, exclude_none=True)

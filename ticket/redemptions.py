@@ -69,6 +69,8 @@ def _claim(*, check: TokenCheck, nonce: str, scanned_by: str) -> Redemption:
     current = Ticket.objects.annotate(customer_id=F("order__customer_id")).get(pk=ticket.pk)
     if current.token != ticket.token:
         return Redemption(result="revoked", ticket=current, revoked_at=current.updated_at)
+    if current.order_id is None:  # unsold by staff since the check
+        return Redemption(result="unsold", ticket=current)
     if (current.redeem_nonce, current.redeemed_by) == (nonce, scanned_by):
         return Redemption(result="ok", ticket=current)
     return Redemption(result="already_redeemed", ticket=current)
@@ -89,7 +91,7 @@ def _claimed(*, ticket: Ticket, now: datetime, scanned_by: str, nonce: str) -> b
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table}{primary} SET redeemed_at = %s, redeemed_by = %s, redeem_nonce = %s"
-            " WHERE id = %s AND token = %s AND redeemed_at IS NULL",
+            " WHERE id = %s AND token = %s AND order_id IS NOT NULL AND redeemed_at IS NULL",
             [when, scanned_by, nonce, ticket.pk, token],
         )
         return bool(cursor.rowcount == 1)

@@ -62,3 +62,14 @@ def test_the_api_root_is_a_json_404_not_a_500(client: Client) -> None:
     response = client.get("/api/")
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
+
+
+def test_a_chunked_body_is_a_json_411_not_read_as_empty(client: Client, scanner_key: str) -> None:
+    """Django reads a body by its Content-Length: a chunked body would read as empty and be
+    answered as a missing field."""
+    headers = {**bearer(scanner_key), "Transfer-Encoding": "chunked"}
+    response = client.post(
+        CHECK, '{"token": "' + TOKEN + '"}', content_type="application/json", headers=headers
+    )
+    assert response.status_code == 411
+    assert response.json()["error"] == "length_required"

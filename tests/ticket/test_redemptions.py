@@ -8,6 +8,7 @@ from tests.conftest import mysql_only, until_a_transaction_waits_for_a_lock
 from tests.factories import TicketFactory
 from ticket.models import Ticket
 from ticket.redemptions import Redemption, ticket_redeem
+from ticket.services import token_check
 from ticket.tokens import token_hexes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,4 +53,18 @@ def test_a_redemption_racing_a_rotation_of_its_ticket_answers_revoked_not_a_dead
     assert len(outcome) == 1
     assert isinstance(outcome[0], Redemption), outcome[0]
     assert outcome[0].result == "revoked"
+    assert Ticket.objects.get(pk=ticket.pk).redeemed_at is None
+
+
+def test_a_ticket_unsold_between_its_check_and_its_claim_does_not_let_anyone_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Staff take a ticket off its order after the scan's token check read it as sold: the
+    claim itself must require an order."""
+    ticket = TicketFactory.create()
+    check = token_check(token=str(ticket.token))
+    Ticket.objects.filter(pk=ticket.pk).update(order=None)
+    monkeypatch.setattr("ticket.redemptions.token_check", lambda token: check)
+    redemption = ticket_redeem(token=str(ticket.token), nonce="n", scanned_by="gate")
+    assert redemption.result == "unsold"
     assert Ticket.objects.get(pk=ticket.pk).redeemed_at is None
