@@ -110,7 +110,7 @@ TEMPLATES = [
 def _database() -> dict[str, Any]:
     config = env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
     # A request reuses its server thread's connection instead of opening one (TCP, login,
-    # init command): the API's floor went from 1,523 to 2,822 req/s (bench/api.py). Health
+    # init command): the API's floor went from 1,523 to 2,737 req/s (bench/api.py). Health
     # checks replace a connection that the server closed meanwhile.
     config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
     if config["ENGINE"] == "django.db.backends.mysql":
