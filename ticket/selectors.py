@@ -1,6 +1,5 @@
 import uuid
 from dataclasses import dataclass
-from functools import cache
 
 from django.db import connection
 from django.db.models import Count, F
@@ -8,6 +7,7 @@ from django.db.models import Count, F
 from order.models import Order
 from ticket.models import RevokedToken, Ticket
 from user.models import User
+from utils.sql import CompiledQuery
 
 
 @dataclass(frozen=True)
@@ -82,14 +82,13 @@ def order_barcodes(*, order_id: int) -> list[str]:
 
 def ticket_by_token(*, token: uuid.UUID) -> Ticket | None:
     """The ticket holding `token`, annotated with its `customer_id` (None when unsold).
-    Index: the unique token. The gates' hot path: the SQL is the ORM's, compiled once
-    (compiling a queryset costs more than running it: 0.61 ms a lookup against 0.28 ms)."""
+    Index: the unique token. The gates' hot path, compiled once."""
     param = Ticket._meta.get_field("token").get_db_prep_value(token, connection)
-    return next(iter(Ticket.objects.raw(_ticket_by_token_sql(connection.vendor), [param])), None)
+    return _TICKET_BY_TOKEN.first(param)
 
 
-@cache
-def _ticket_by_token_sql(vendor: str) -> str:
-    query = Ticket.objects.filter(token=uuid.UUID(int=0))
-    sql, _ = query.annotate(customer_id=F("order__customer_id")).query.sql_with_params()
-    return sql
+_TICKET_BY_TOKEN = CompiledQuery(
+    lambda: Ticket.objects.filter(token=uuid.UUID(int=0)).annotate(
+        customer_id=F("order__customer_id")
+    )
+)

@@ -1,0 +1,28 @@
+import pytest
+
+from tests.factories import UserFactory
+from user.models import User
+from utils.sql import CompiledQuery
+
+pytestmark = pytest.mark.django_db
+
+NEVER_LOGGED_IN = CompiledQuery(lambda: User.objects.filter(email="", last_login__isnull=True))
+
+
+def test_a_compiled_query_finds_the_row_of_each_calls_parameters() -> None:
+    first, second = UserFactory.create(), UserFactory.create()
+    assert NEVER_LOGGED_IN.first(first.email) == first
+    assert NEVER_LOGGED_IN.first(second.email) == second
+    assert NEVER_LOGGED_IN.first("nobody@example.com") is None
+
+
+def test_a_compiled_query_keeps_the_querysets_other_conditions() -> None:
+    returning = UserFactory.create(last_login="2026-11-01T10:00:00Z")
+    assert NEVER_LOGGED_IN.first(returning.email) is None
+
+
+def test_a_compiled_query_refuses_a_call_with_too_few_parameters() -> None:
+    # MySQL sends is_active=True as a parameter, SQLite does not: the caller cannot know.
+    active = CompiledQuery(lambda: User.objects.filter(email="", is_active=True))
+    with pytest.raises(TypeError, match="parameters"):
+        active.first("nobody@example.com", True, True)
