@@ -6,10 +6,12 @@ import pytest
 from django.test import Client
 
 from tests.api.conftest import bearer, post_json
+from tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 
 CHECK = "/api/tickets/check"
+REDEEM = "/api/tickets/redeem"
 TOKEN = "0b9d1c2e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
 
 
@@ -73,3 +75,29 @@ def test_a_chunked_body_is_a_json_411_not_read_as_empty(client: Client, scanner_
     )
     assert response.status_code == 411
     assert response.json()["error"] == "length_required"
+
+
+def test_logs_of_scans_and_of_a_failure_hold_neither_token_nor_key(
+    client: Client,
+    scanner_key: str,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    token = str(TicketFactory.create().token)
+    for _ in range(2):  # ok, then already_redeemed
+        post_json(client, REDEEM, {"token": token, "nonce": "n1"}, headers=bearer(scanner_key))
+    client.get("/api/stats", headers=bearer(scanner_key))  # a scanner key: 403
+
+    def failing(**kwargs: str) -> None:
+        raise RuntimeError(f"the database quoted {kwargs['token']}")
+
+    monkeypatch.setattr("api.tickets.ticket_redeem", failing)
+    response = post_json(
+        client, REDEEM, {"token": token, "nonce": "n2"}, headers=bearer(scanner_key)
+    )
+    assert response.status_code == 500
+    assert "RuntimeError" in caplog.text  # the failure is logged, without its message
+    assert token not in caplog.text
+    assert token.replace("-", "") not in caplog.text
+    assert scanner_key not in caplog.text
