@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "order",
     "ticket",
     "api",
+    "vouchers",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,125 @@
+from pathlib import Path
+
+import pytest
+
+from vouchers.files import (
+    BARCODES_HEADER,
+    ORDERS_HEADER,
+    BarcodeRow,
+    FileRefused,
+    OrderRow,
+    Rejection,
+    barcode_row,
+    header_read,
+    lines_read,
+    order_row,
+)
+
+
+def write(tmp_path: Path, content: bytes, name: str = "orders.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+def orders(path: Path) -> list[OrderRow | Rejection]:
+    start = header_read(path, ORDERS_HEADER)
+    return [order_row(line, file=path.name) for line in lines_read(path, offset=start, number=2)]
+
+
+def barcodes(path: Path) -> list[BarcodeRow | Rejection]:
+    start = header_read(path, BARCODES_HEADER)
+    return [barcode_row(line, file=path.name) for line in lines_read(path, offset=start, number=2)]
+
+
+def test_a_bom_crlf_padded_blank_lined_file_reads_with_its_line_numbers(tmp_path: Path) -> None:
+    path = write(tmp_path, b"\xef\xbb\xbforder_id , customer_id\r\n 1 ,  10 \r\n\r\n  \r\n2,20")
+    assert orders(path) == [
+        OrderRow(line=2, order_id=1, customer_id=10),
+        OrderRow(line=5, order_id=2, customer_id=20),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("1", "2 fields expected, found 1"),
+        ("1,2,3", "2 fields expected, found 3"),
+        ("x,2", "order_id 'x' is not a whole number"),
+        ("0,2", "order_id '0' is not a whole number"),
+        ("-1,2", "order_id '-1' is not a whole number"),
+        ("1.5,2", "order_id '1.5' is not a whole number"),
+        ("9223372036854775808,2", "order_id '9223372036854775808' is not a whole number"),
+        ("1,", "customer_id '' is not a whole number"),
+        ("1,²", "customer_id '²' is not a whole number"),
+    ],
+)
+def test_each_bad_order_row_is_rejected_with_its_line_and_reason(
+    tmp_path: Path, row: str, reason: str
+) -> None:
+    path = write(tmp_path, f"order_id,customer_id\n{row}\n".encode())
+    [rejection] = orders(path)
+    assert isinstance(rejection, Rejection)
+    assert (rejection.file, rejection.line) == ("orders.csv", 2)
+    assert rejection.reason.startswith(reason)
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        (",1", "the barcode is empty"),
+        ("A" * 33 + ",1", "the barcode is over 32 characters"),
+        ('"AB CD",1', "the barcode holds whitespace"),
+        ("ABC,x", "order_id 'x' is not a whole number"),
+        ("ABC,1,2", "2 fields expected, found 3"),
+    ],
+)
+def test_each_bad_barcode_row_is_rejected_with_its_reason(
+    tmp_path: Path, row: str, reason: str
+) -> None:
+    path = write(tmp_path, f"barcode,order_id\n{row}\n".encode(), "barcodes.csv")
+    [rejection] = barcodes(path)
+    assert isinstance(rejection, Rejection)
+    assert rejection.reason.startswith(reason)
+    assert str(rejection).startswith("barcodes.csv:2: ")
+
+
+def test_a_barcode_without_an_order_is_unsold(tmp_path: Path) -> None:
+    path = write(tmp_path, b"barcode,order_id\nAB-1, \nAB-2,7\n", "barcodes.csv")
+    assert barcodes(path) == [
+        BarcodeRow(line=2, barcode="AB-1", order_id=None),
+        BarcodeRow(line=3, barcode="AB-2", order_id=7),
+    ]
+
+
+def test_reading_again_from_a_lines_offset_gives_the_same_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, b"order_id,customer_id\r\n1,1\r\n\r\n2,2\r\n3,3\r\n")
+    lines = list(lines_read(path, offset=header_read(path, ORDERS_HEADER), number=2))
+    again = list(lines_read(path, offset=lines[1].offset, number=lines[1].number))
+    assert again == lines[1:]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"order,customer\n1,2\n", "the header must be order_id,customer_id, found order,customer"),
+        (b"", "the header must be order_id,customer_id, found nothing"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8 text"),
+        (b"order_id,customer_id\n1,2\n\xff\xfe,3\n", "orders.csv:3: not UTF-8 text"),
+        (b"order_id,customer_id\n1,\x002\n", "not a CSV file"),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_refused_with_one_line(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = write(tmp_path, content)
+    with pytest.raises(FileRefused, match=message) as refused:
+        orders(path)
+    assert "\n" not in str(refused.value)
+
+
+def test_a_missing_file_and_a_directory_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(FileRefused, match="no such file"):
+        header_read(tmp_path / "nothing.csv", ORDERS_HEADER)
+    with pytest.raises(FileRefused, match="a directory"):
+        header_read(tmp_path, ORDERS_HEADER)

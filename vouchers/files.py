@@ -1,0 +1,149 @@
+"""The reseller's two CSV exports, read as a stream of numbered rows.
+
+Rules:
+- A file starts with a header row holding exactly the expected names. It is UTF-8, with or
+  without a BOM, with LF or CRLF line ends. Fields are stripped of the spaces around them, and
+  blank lines are skipped without a word.
+- A file that cannot be read that way (missing, a directory, unreadable, not UTF-8 text, a
+  wrong header) is refused whole: FileRefused, with one line that names the file.
+- A row that breaks a rule of its own is a Rejection (file, line, reason): the caller reports
+  it and goes on. Rules between rows (repeats, orders that barcodes name) are the importer's.
+- Memory: one line at a time. Lines are read as bytes so that each has its byte offset, where
+  a resumed import starts reading again.
+"""
+
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+ORDERS_HEADER = ("order_id", "customer_id")
+BARCODES_HEADER = ("barcode", "order_id")
+BARCODE_LENGTH = 32  # Ticket.barcode's column
+# Ids are stored as signed 64-bit integers.
+MAX_ID = 2**63 - 1
+BOM = b"\xef\xbb\xbf"
+_DIGITS = re.compile(r"[0-9]+")
+_SPACE = re.compile(r"\s")
+
+
+class FileRefused(Exception):
+    """A file that cannot be imported at all; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int  # 1 is the header
+    offset: int  # of the line's first byte
+    fields: list[str]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    line: int
+    order_id: int
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class BarcodeRow:
+    line: int
+    barcode: str
+    order_id: int | None  # None: unsold
+
+
+def header_read(path: Path, expected: tuple[str, ...]) -> int:
+    """Check the file's header; return the offset of the line after it."""
+    with _opened(path) as file:
+        first = file.readline()
+    fields = _fields(path, first.removeprefix(BOM), number=1)
+    if tuple(fields) != expected:
+        found = ",".join(fields) or "nothing"
+        raise FileRefused(f"{path}: the header must be {','.join(expected)}, found {found}")
+    return len(first)
+
+
+def lines_read(path: Path, *, offset: int, number: int) -> Iterator[Line]:
+    """The file's non-blank lines from `offset` (the start of line `number`) on."""
+    with _opened(path) as file:
+        file.seek(offset)
+        for raw in file:
+            fields = _fields(path, raw, number=number)
+            if any(fields):
+                yield Line(number=number, offset=offset, fields=fields)
+            number += 1
+            offset += len(raw)
+
+
+def order_row(line: Line, *, file: str) -> OrderRow | Rejection:
+    if len(line.fields) != 2:
+        return Rejection(file, line.number, f"2 fields expected, found {len(line.fields)}")
+    order_id, customer_id = (_id(value) for value in line.fields)
+    if order_id is None:
+        return Rejection(file, line.number, f"order_id {line.fields[0]!r} {_NOT_AN_ID}")
+    if customer_id is None:
+        return Rejection(file, line.number, f"customer_id {line.fields[1]!r} {_NOT_AN_ID}")
+    return OrderRow(line=line.number, order_id=order_id, customer_id=customer_id)
+
+
+def barcode_row(line: Line, *, file: str) -> BarcodeRow | Rejection:
+    if len(line.fields) != 2:
+        return Rejection(file, line.number, f"2 fields expected, found {len(line.fields)}")
+    barcode, order = line.fields
+    if not barcode:
+        return Rejection(file, line.number, "the barcode is empty")
+    if len(barcode) > BARCODE_LENGTH:
+        return Rejection(file, line.number, f"the barcode is over {BARCODE_LENGTH} characters")
+    if _SPACE.search(barcode):
+        return Rejection(file, line.number, "the barcode holds whitespace")
+    order_id = _id(order) if order else None
+    if order and order_id is None:
+        return Rejection(file, line.number, f"order_id {order!r} {_NOT_AN_ID}")
+    return BarcodeRow(line=line.number, barcode=barcode, order_id=order_id)
+
+
+_NOT_AN_ID = f"is not a whole number from 1 to {MAX_ID}"
+
+
+def _id(value: str) -> int | None:
+    if not _DIGITS.fullmatch(value):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
+def _opened(path: Path) -> BinaryIO:
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise FileRefused(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise FileRefused(f"{path}: a directory, not a file") from None
+    except OSError as error:
+        raise FileRefused(f"{path}: cannot be read ({error.strerror})") from None
+
+
+def _fields(path: Path, raw: bytes, *, number: int) -> list[str]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FileRefused(f"{path}:{number}: not UTF-8 text") from None
+    if "\0" in text:
+        raise FileRefused(f"{path}:{number}: not a CSV file (a NUL byte)")
+    try:
+        row = next(csv.reader([text.rstrip("\r\n")]), [])
+    except csv.Error as error:
+        raise FileRefused(f"{path}:{number}: not CSV ({error})") from None
+    return [field.strip() for field in row]
