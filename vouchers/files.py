@@ -8,11 +8,12 @@ Rules:
   wrong header) is refused whole: FileRefused, with one line that names the file.
 - A row that breaks a rule of its own is a Rejection (file, line, reason): the caller reports
   it and goes on. Rules between rows (repeats, orders that barcodes name) are the importer's.
-- Memory: one line at a time. Lines are read as bytes so that each has its byte offset, where
-  a resumed import starts reading again.
+- Memory: one line at a time. A first pass checks the whole file and marks the byte offset of
+  every MARK_EVERY-th line, so that a batch (or a resumed import) reads only its own lines.
 """
 
 import csv
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,7 +37,6 @@ class FileRefused(Exception):
 @dataclass(frozen=True)
 class Line:
     number: int  # 1 is the header
-    offset: int  # of the line's first byte
     fields: list[str]
 
 
@@ -64,27 +64,57 @@ class BarcodeRow:
     order_id: int | None  # None: unsold
 
 
-def header_read(path: Path, expected: tuple[str, ...]) -> int:
-    """Check the file's header; return the offset of the line after it."""
+@dataclass(frozen=True)
+class FileScan:
+    """A file checked whole before anything is imported from it."""
+
+    path: str
+    digest: str  # SHA-256 of its bytes: a resumed import refuses a file that changed
+    lines: int  # after the header, blank ones included
+    marks: list[int]  # the offset of every MARK_EVERY-th line after the header
+
+
+MARK_EVERY = 1000
+
+
+def file_scan(path: Path, header: tuple[str, ...]) -> FileScan:
+    """Read the whole file once: its header, and that every line is UTF-8 CSV. FileRefused
+    otherwise, before anything is imported."""
+    digest = hashlib.sha256()
+    marks: list[int] = []
+    lines = 0
     with _opened(path) as file:
         first = file.readline()
-    fields = _fields(path, first.removeprefix(BOM), number=1)
+        digest.update(first)
+        _header_check(path, _fields(path, first.removeprefix(BOM), number=1), header)
+        offset = len(first)
+        for raw in file:
+            if lines % MARK_EVERY == 0:
+                marks.append(offset)
+            _fields(path, raw, number=lines + 2)
+            digest.update(raw)
+            offset += len(raw)
+            lines += 1
+    return FileScan(path=str(path), digest=digest.hexdigest(), lines=lines, marks=marks)
+
+
+def lines_between(scan: FileScan, lo: int, hi: int) -> Iterator[Line]:
+    """The non-blank ones among lines lo..hi-1 after the header (numbered from 2)."""
+    path = Path(scan.path)
+    with _opened(path) as file:
+        file.seek(scan.marks[lo // MARK_EVERY])
+        for _ in range(lo % MARK_EVERY):
+            file.readline()
+        for index in range(lo, hi):
+            fields = _fields(path, file.readline(), number=index + 2)
+            if any(fields):
+                yield Line(number=index + 2, fields=fields)
+
+
+def _header_check(path: Path, fields: list[str], expected: tuple[str, ...]) -> None:
     if tuple(fields) != expected:
         found = ",".join(fields) or "nothing"
         raise FileRefused(f"{path}: the header must be {','.join(expected)}, found {found}")
-    return len(first)
-
-
-def lines_read(path: Path, *, offset: int, number: int) -> Iterator[Line]:
-    """The file's non-blank lines from `offset` (the start of line `number`) on."""
-    with _opened(path) as file:
-        file.seek(offset)
-        for raw in file:
-            fields = _fields(path, raw, number=number)
-            if any(fields):
-                yield Line(number=number, offset=offset, fields=fields)
-            number += 1
-            offset += len(raw)
 
 
 def order_row(line: Line, *, file: str) -> OrderRow | Rejection:

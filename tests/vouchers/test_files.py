@@ -10,8 +10,8 @@ from vouchers.files import (
     OrderRow,
     Rejection,
     barcode_row,
-    header_read,
-    lines_read,
+    file_scan,
+    lines_between,
     order_row,
 )
 
@@ -23,13 +23,13 @@ def write(tmp_path: Path, content: bytes, name: str = "orders.csv") -> Path:
 
 
 def orders(path: Path) -> list[OrderRow | Rejection]:
-    start = header_read(path, ORDERS_HEADER)
-    return [order_row(line, file=path.name) for line in lines_read(path, offset=start, number=2)]
+    scan = file_scan(path, ORDERS_HEADER)
+    return [order_row(line, file=path.name) for line in lines_between(scan, 0, scan.lines)]
 
 
 def barcodes(path: Path) -> list[BarcodeRow | Rejection]:
-    start = header_read(path, BARCODES_HEADER)
-    return [barcode_row(line, file=path.name) for line in lines_read(path, offset=start, number=2)]
+    scan = file_scan(path, BARCODES_HEADER)
+    return [barcode_row(line, file=path.name) for line in lines_between(scan, 0, scan.lines)]
 
 
 def test_a_bom_crlf_padded_blank_lined_file_reads_with_its_line_numbers(tmp_path: Path) -> None:
@@ -92,11 +92,23 @@ def test_a_barcode_without_an_order_is_unsold(tmp_path: Path) -> None:
     ]
 
 
-def test_reading_again_from_a_lines_offset_gives_the_same_lines(tmp_path: Path) -> None:
-    path = write(tmp_path, b"order_id,customer_id\r\n1,1\r\n\r\n2,2\r\n3,3\r\n")
-    lines = list(lines_read(path, offset=header_read(path, ORDERS_HEADER), number=2))
-    again = list(lines_read(path, offset=lines[1].offset, number=lines[1].number))
-    assert again == lines[1:]
+def test_any_range_of_lines_reads_as_the_same_lines_of_the_whole(tmp_path: Path) -> None:
+    rows = "".join(f"{n},{n}\r\n" if n % 7 else "\r\n" for n in range(1, 2500))
+    path = write(tmp_path, f"order_id,customer_id\r\n{rows}".encode())
+    scan = file_scan(path, ORDERS_HEADER)
+    whole = list(lines_between(scan, 0, scan.lines))
+    assert scan.lines == 2499
+    assert len(scan.marks) == 3
+    for lo, hi in [(0, 1), (999, 1001), (1000, 2000), (1234, 2499)]:
+        assert list(lines_between(scan, lo, hi)) == [
+            line for line in whole if lo + 2 <= line.number < hi + 2
+        ]
+
+
+def test_a_scan_tells_apart_files_that_differ_by_one_byte(tmp_path: Path) -> None:
+    one = file_scan(write(tmp_path, b"order_id,customer_id\n1,2\n", "a.csv"), ORDERS_HEADER)
+    other = file_scan(write(tmp_path, b"order_id,customer_id\n1,3\n", "b.csv"), ORDERS_HEADER)
+    assert one.digest != other.digest
 
 
 @pytest.mark.parametrize(
@@ -120,6 +132,6 @@ def test_a_file_that_cannot_be_read_is_refused_with_one_line(
 
 def test_a_missing_file_and_a_directory_are_refused(tmp_path: Path) -> None:
     with pytest.raises(FileRefused, match="no such file"):
-        header_read(tmp_path / "nothing.csv", ORDERS_HEADER)
+        file_scan(tmp_path / "nothing.csv", ORDERS_HEADER)
     with pytest.raises(FileRefused, match="a directory"):
-        header_read(tmp_path, ORDERS_HEADER)
+        file_scan(tmp_path, ORDERS_HEADER)
