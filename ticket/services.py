@@ -95,10 +95,11 @@ def _work_for(job: Job) -> ChunkWork:
         order = None if unsold < unsold_ratio else orders[int(pick * len(orders))]
         return barcode(first + n, key), order
 
-    return seed_work(job=job, row=row, write=_tickets_insert)
+    return seed_work(job=job, row=row, write=tickets_insert)
 
 
-def _tickets_insert(rows: list[tuple[str, int | None]]) -> None:
+def tickets_insert(rows: list[tuple[str, int | None]]) -> None:
+    """New tickets (barcode, order or None), each with a fresh token."""
     tokens = token_hexes(len(rows))
     rows_insert(
         model=Ticket,

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from utils.jobs import JobError
+
 ORDERS_HEADER = ("order_id", "customer_id")
 BARCODES_HEADER = ("barcode", "order_id")
 BARCODE_LENGTH = 32  # Ticket.barcode's column
@@ -30,7 +32,7 @@ _DIGITS = re.compile(r"[0-9]+")
 _SPACE = re.compile(r"\s")
 
 
-class FileRefused(Exception):
+class FileRefused(JobError):
     """A file that cannot be imported at all; the message is one line."""
 
 
@@ -71,6 +73,7 @@ class FileScan:
     path: str
     digest: str  # SHA-256 of its bytes: a resumed import refuses a file that changed
     lines: int  # after the header, blank ones included
+    rows: int  # the lines that are not blank
     marks: list[int]  # the offset of every MARK_EVERY-th line after the header
 
 
@@ -82,7 +85,7 @@ def file_scan(path: Path, header: tuple[str, ...]) -> FileScan:
     otherwise, before anything is imported."""
     digest = hashlib.sha256()
     marks: list[int] = []
-    lines = 0
+    lines = rows = 0
     with _opened(path) as file:
         first = file.readline()
         digest.update(first)
@@ -91,11 +94,11 @@ def file_scan(path: Path, header: tuple[str, ...]) -> FileScan:
         for raw in file:
             if lines % MARK_EVERY == 0:
                 marks.append(offset)
-            _fields(path, raw, number=lines + 2)
+            rows += any(_fields(path, raw, number=lines + 2))
             digest.update(raw)
             offset += len(raw)
             lines += 1
-    return FileScan(path=str(path), digest=digest.hexdigest(), lines=lines, marks=marks)
+    return FileScan(path=str(path), digest=digest.hexdigest(), lines=lines, rows=rows, marks=marks)
 
 
 def lines_between(scan: FileScan, lo: int, hi: int) -> Iterator[Line]:

@@ -85,6 +85,8 @@ class JobCommand(OneLineCommand):
 
     kind: str
     default_concurrency = 2
+    # False for jobs whose batches are fixed and done in order by one worker (imports).
+    tunable = True
 
     def execute(self, *args: Any, **options: Any) -> str | None:
         try:
@@ -97,19 +99,8 @@ class JobCommand(OneLineCommand):
             ) from exc
 
     def add_arguments(self, parser: CommandParser) -> None:
-        concurrency = self.default_concurrency
-        parser.add_argument(
-            "--batch-size",
-            type=int_between(1, MAX_BATCH_SIZE),
-            help=f"rows per batch, each one transaction (default 1000, at most {MAX_BATCH_SIZE:,});"
-            " with --resume, re-cuts the batches still to do",
-        )
-        parser.add_argument(
-            "--concurrency",
-            type=int_between(1, MAX_CONCURRENCY),
-            default=concurrency,
-            help=f"worker threads, one database connection each (default {concurrency})",
-        )
+        if self.tunable:
+            self._tuning_arguments(parser)
         parser.add_argument(
             "--lease-seconds",
             type=int_between(1, MAX_LEASE_SECONDS),
@@ -133,6 +124,21 @@ class JobCommand(OneLineCommand):
             type=positive_int,
             metavar="JOB",
             help="print the latest job of this kind (or job number JOB) and exit",
+        )
+
+    def _tuning_arguments(self, parser: CommandParser) -> None:
+        concurrency = self.default_concurrency
+        parser.add_argument(
+            "--batch-size",
+            type=int_between(1, MAX_BATCH_SIZE),
+            help=f"rows per batch, each one transaction (default 1000, at most {MAX_BATCH_SIZE:,});"
+            " with --resume, re-cuts the batches still to do",
+        )
+        parser.add_argument(
+            "--concurrency",
+            type=int_between(1, MAX_CONCURRENCY),
+            default=concurrency,
+            help=f"worker threads, one database connection each (default {concurrency})",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -159,8 +165,8 @@ class JobCommand(OneLineCommand):
 
     def run_options(self, options: dict[str, Any]) -> RunOptions:
         return RunOptions(
-            batch_size=options["batch_size"],
-            concurrency=options["concurrency"],
+            batch_size=options.get("batch_size"),
+            concurrency=options.get("concurrency", 1),
             lease_seconds=options["lease_seconds"],
             resume=options["resume"],
             abandon=options["abandon"],

@@ -1,0 +1,201 @@
+"""Importing a reseller's orders and barcodes, one batch of rows at a time.
+
+Rules, on top of the job engine's (utils/jobs):
+- Transaction boundary: a batch is a chunk. Its customers, orders and tickets commit together,
+  and its rejections are reported once it has committed.
+- Order: one worker reads the orders file, then the barcodes file, in line order. So when a
+  row is read, every earlier line has been imported, and "the first occurrence wins" is a
+  question for the database: an id that this job has accepted already is a repeat.
+- Idempotency: a row that the database holds already, the same, is accepted and changes
+  nothing but the job that last accepted it; one that differs is a conflict, rejected.
+- Memory: one batch at a time.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from typing import TypeVar
+
+from django.db import connection
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from order.models import Order
+from ticket.models import Ticket
+from ticket.services import tickets_insert
+from user.models import User
+from utils.models import Job
+from utils.sql import rows_insert
+from vouchers.files import BarcodeRow, OrderRow, Rejection
+from vouchers.models import ImportedCustomer, ImportedOrder, ImportedTicket
+
+K = TypeVar("K", bound=Hashable)
+R = TypeVar("R", OrderRow, BarcodeRow)
+
+
+def orders_import(*, rows: list[OrderRow], source: str, job: Job, file: str) -> list[Rejection]:
+    """Accept the batch's orders (creating their customers); return the rows rejected."""
+    firsts, rejections = _firsts(rows, key=lambda row: row.order_id, file=file, name="order_id")
+    known = ImportedOrder.objects.filter(source=source, external_id__in=firsts)
+    again: list[int] = []
+    for ref in known:
+        row = firsts.pop(ref.external_id)
+        reason = _order_conflict(ref, row, job)
+        if reason:
+            rejections.append(Rejection(file, row.line, reason))
+        else:
+            again.append(ref.pk)
+    ImportedOrder.objects.filter(pk__in=again).update(job=job)
+    _orders_create(list(firsts.values()), source=source, job=job)
+    return rejections
+
+
+def barcodes_import(*, rows: list[BarcodeRow], source: str, job: Job, file: str) -> list[Rejection]:
+    """Accept the batch's barcodes as tickets of their orders; return the rows rejected."""
+    firsts, rejections = _firsts(rows, key=lambda row: row.barcode, file=file, name="barcode")
+    orders = _orders_of(source, {row.order_id for row in firsts.values() if row.order_id})
+    for row in list(firsts.values()):
+        if row.order_id is not None and row.order_id not in orders:
+            del firsts[row.barcode]
+            unknown = f"order {row.order_id} is neither in the orders file nor imported before"
+            rejections.append(Rejection(file, row.line, unknown))
+    again: list[int] = []
+    for ticket in _tickets_known(firsts):
+        row = firsts.pop(ticket.barcode)
+        reason = _ticket_conflict(ticket, row, orders, source=source, job=job)
+        if reason:
+            rejections.append(Rejection(file, row.line, reason))
+        else:
+            again.append(ticket.pk)
+    ImportedTicket.objects.filter(pk__in=again).update(job=job)
+    _tickets_create(list(firsts.values()), orders=orders, source=source, job=job)
+    return rejections
+
+
+def _firsts(
+    rows: Iterable[R], *, key: Callable[[R], K], file: str, name: str
+) -> tuple[dict[K, R], list[Rejection]]:
+    """The batch's rows by key, the first of each; the later ones rejected as repeats."""
+    firsts: dict[K, R] = {}
+    rejections: list[Rejection] = []
+    for row in rows:
+        value = key(row)
+        first = firsts.setdefault(value, row)
+        if first is not row:
+            repeat = f"{name} {value} repeats line {first.line}"
+            rejections.append(Rejection(file, row.line, repeat))
+    return firsts, rejections
+
+
+def _order_conflict(ref: ImportedOrder, row: OrderRow, job: Job) -> str | None:
+    if ref.job_id == job.pk:
+        return f"order_id {row.order_id} repeats an earlier line"
+    if ref.customer_external_id != row.customer_id:
+        return f"order {row.order_id} was imported for customer {ref.customer_external_id}"
+    return None
+
+
+def _orders_create(rows: list[OrderRow], *, source: str, job: Job) -> None:
+    """New orders, and the customers that are new with them. An order's id is read back by
+    the moment the batch stamps on all of its orders (Index: order_order's created_at),
+    and its customer: MySQL returns no ids from a multi-row INSERT, and Order has no key of
+    the reseller's to find it by."""
+    if not rows:
+        return
+    users = _customers(source, {row.customer_id for row in rows})
+    now = timezone.now()
+    stamp = Order._meta.get_field("created_at").get_db_prep_value(now, connection)
+    rows_insert(
+        model=Order,
+        fields=("customer", "created_at"),
+        rows=[(users[row.customer_id], stamp) for row in rows],
+    )
+    made: dict[int, list[int]] = defaultdict(list)  # a customer's new orders, in id order
+    for pk, user in (
+        Order.objects.filter(created_at=now).order_by("pk").values_list("pk", "customer")
+    ):
+        made[user].append(pk)
+    ImportedOrder.objects.bulk_create(
+        ImportedOrder(
+            source=source,
+            external_id=row.order_id,
+            customer_external_id=row.customer_id,
+            order_id=made[users[row.customer_id]].pop(0),
+            job=job,
+        )
+        for row in rows
+    )
+
+
+def _customers(source: str, ids: set[int]) -> dict[int, int]:
+    """The users of the reseller's customer ids, made for those that are new. They hold no
+    email or password of their own: they are customers, never users of this site."""
+    known = ImportedCustomer.objects.filter(source=source, external_id__in=ids)
+    users = dict(known.values_list("external_id", "user"))
+    new = {f"{source}-customer-{external}": external for external in ids - users.keys()}
+    if new:
+        User.objects.bulk_create(
+            User(username=name, email=f"{name}@imported.invalid", password="!") for name in new
+        )
+        made = User.objects.filter(username__in=new).values_list("username", "pk")
+        created = {new[name]: pk for name, pk in made}
+        ImportedCustomer.objects.bulk_create(
+            ImportedCustomer(source=source, external_id=external, user_id=pk)
+            for external, pk in created.items()
+        )
+        users |= created
+    return users
+
+
+def _orders_of(source: str, ids: set[int]) -> dict[int, int]:
+    """Our order ids for the reseller's. Index: importedorder_source_id."""
+    refs = ImportedOrder.objects.filter(source=source, external_id__in=ids)
+    return dict(refs.values_list("external_id", "order"))
+
+
+def _tickets_known(rows: dict[str, BarcodeRow]) -> Iterable[Ticket]:
+    """The tickets that hold the batch's barcodes, with the source and job of their import
+    (None for tickets of ours). Index: the unique barcode."""
+    tickets = Ticket.objects.filter(barcode__in=rows).only("barcode", "order")
+    return tickets.annotate(source=_imported("source"), import_job=_imported("job"))
+
+
+def _imported(column: str) -> Subquery:
+    refs = ImportedTicket.objects.filter(ticket=OuterRef("pk"))
+    return Subquery(refs.values(column)[:1])
+
+
+def _ticket_conflict(
+    ticket: Ticket, row: BarcodeRow, orders: dict[int, int], *, source: str, job: Job
+) -> str | None:
+    if ticket.source != source:  # type: ignore[attr-defined]
+        return f"barcode {row.barcode} is another source's ticket"
+    if ticket.import_job == job.pk:  # type: ignore[attr-defined]
+        return f"barcode {row.barcode} repeats an earlier line"
+    wanted = orders[row.order_id] if row.order_id is not None else None
+    if ticket.order_id != wanted:
+        return f"barcode {row.barcode} was imported {_sold(ticket.order_id)}"
+    return None
+
+
+def _sold(order: int | None) -> str:
+    refs = ImportedOrder.objects.filter(order=order).values_list("external_id", flat=True)
+    return f"for order {refs.first()}" if order is not None else "unsold"
+
+
+def _tickets_create(
+    rows: list[BarcodeRow], *, orders: dict[int, int], source: str, job: Job
+) -> None:
+    """New tickets, with fresh tokens; then their imported rows, found by barcode."""
+    if not rows:
+        return
+    tickets_insert([(row.barcode, orders[row.order_id] if row.order_id else None) for row in rows])
+    table, tickets = (
+        connection.ops.quote_name(model._meta.db_table) for model in (ImportedTicket, Ticket)
+    )
+    marks = ", ".join(["%s"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (ticket_id, source, job_id)"
+            f" SELECT id, %s, %s FROM {tickets} WHERE barcode IN ({marks})",
+            [source, job.pk, *(row.barcode for row in rows)],
+        )

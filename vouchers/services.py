@@ -1,0 +1,147 @@
+"""Importing a reseller's files as one job of the engine (utils/jobs).
+
+The job's range is the lines of both files after their headers, the orders file first: one
+worker does them in order (vouchers/imports.py says why), in batches of 1000 lines that never
+straddle the two files. Both files are scanned whole before the job opens, so a file that
+cannot be read imports nothing. A rerun with the same files (by content) resumes an
+unfinished import; with other files it is refused until that one is finished or abandoned.
+"""
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, replace
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from django.db import transaction
+
+from utils.jobs import ChunkWork, JobDraft, JobError, Outcome, RunOptions, job_run
+from utils.jobs.claims import Claimed
+from utils.models import Chunk, Job
+from vouchers.files import (
+    BARCODES_HEADER,
+    ORDERS_HEADER,
+    BarcodeRow,
+    FileScan,
+    Line,
+    OrderRow,
+    Rejection,
+    barcode_row,
+    file_scan,
+    lines_between,
+    order_row,
+)
+from vouchers.imports import barcodes_import, orders_import
+from vouchers.models import SOURCE_LENGTH, ImportedOrder, ImportedTicket
+from vouchers.selectors import orders_without_tickets
+
+IMPORT_KIND = "import_vouchers"
+DEFAULT_SOURCE = "tiqets"
+BATCH_LINES = 1000
+_SOURCE = re.compile(rf"[a-z0-9][a-z0-9_.-]{{0,{SOURCE_LENGTH - 1}}}")
+
+Report = Callable[[str], None]
+R = TypeVar("R", OrderRow, BarcodeRow)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    outcome: Outcome
+    orders: int  # rows that are not blank
+    orders_accepted: int
+    barcodes: int
+    barcodes_accepted: int
+
+
+def vouchers_import(
+    *, orders: Path, barcodes: Path, source: str, report: Report, options: RunOptions
+) -> ImportSummary:
+    """Import both files under `source`, reporting each rejected row and each order left
+    without barcodes. Unless `options` abandon it, the unfinished import of the same files
+    is resumed."""
+    source_check(source)
+    scans = file_scan(orders, ORDERS_HEADER), file_scan(barcodes, BARCODES_HEADER)
+    requested = {"source": source, "orders": scans[0].digest, "barcodes": scans[1].digest}
+    boundary = scans[0].lines
+    outcome = job_run(
+        kind=IMPORT_KIND,
+        options=replace(options, batch_size=BATCH_LINES, concurrency=1, resume=not options.abandon),
+        draft=lambda: JobDraft(
+            params=requested | {"files": [asdict(scan) for scan in scans]},
+            scope_lo=0,
+            scope_hi=boundary + scans[1].lines,
+            total=boundary + scans[1].lines,
+        ),
+        requested=requested,
+        work_for=lambda job: _work(job, scans, source, report),
+        split=lambda lo, limit, size: min(lo + size, boundary if lo < boundary else limit),
+    )
+    job = Job.objects.get(pk=outcome.job_id)
+    if outcome.status == "completed":
+        for order in orders_without_tickets(job=job):
+            report(f"{orders}: order {order} has no barcodes")
+    return ImportSummary(
+        outcome=outcome,
+        orders=scans[0].rows,
+        orders_accepted=ImportedOrder.objects.filter(job=job).count(),
+        barcodes=scans[1].rows,
+        barcodes_accepted=ImportedTicket.objects.filter(job=job).count(),
+    )
+
+
+def source_check(source: str) -> None:
+    if not _SOURCE.fullmatch(source):
+        raise JobError(
+            f"a source is 1 to {SOURCE_LENGTH} lowercase letters, digits, '.', '_' or '-'"
+            f" (starting with a letter or digit), not {source!r}"
+        )
+
+
+def _work(job: Job, scans: tuple[FileScan, FileScan], source: str, report: Report) -> ChunkWork:
+    orders, barcodes = scans
+
+    def work(chunk: Claimed) -> int:
+        _predecessors_check(job, chunk)
+        if chunk.lo < orders.lines:
+            lines = lines_between(orders, chunk.lo, chunk.hi)
+            rejected = _batch(lines, orders.path, order_row, orders_import, source, job)
+        else:
+            lines = lines_between(barcodes, chunk.lo - orders.lines, chunk.hi - orders.lines)
+            rejected = _batch(lines, barcodes.path, barcode_row, barcodes_import, source, job)
+        rejected.sort(key=lambda rejection: rejection.line)
+        transaction.on_commit(partial(_report_each, report, rejected))
+        return chunk.hi - chunk.lo
+
+    return work
+
+
+def _batch(
+    lines: Iterable[Line],
+    file: str,
+    parse: Callable[..., R | Rejection],
+    load: Callable[..., list[Rejection]],
+    source: str,
+    job: Job,
+) -> list[Rejection]:
+    """Parse the batch's lines, load the rows that pass; return the rows rejected."""
+    read = [parse(line, file=file) for line in lines]
+    rows = [row for row in read if not isinstance(row, Rejection)]
+    rejected = [row for row in read if isinstance(row, Rejection)]
+    return rejected + load(rows=rows, source=source, job=job, file=file)
+
+
+def _report_each(report: Report, rejections: list[Rejection]) -> None:
+    for rejection in rejections:
+        report(str(rejection))
+
+
+def _predecessors_check(job: Job, chunk: Claimed) -> None:
+    """A file's lines are imported in order: a batch waits for those before it. Only another
+    host's crashed run, whose lease has not run out yet, can hold one back."""
+    earlier = Chunk.objects.filter(job=job, lo__lt=chunk.lo).exclude(state=Chunk.State.DONE)
+    if earlier.exists():
+        raise JobError(
+            "earlier lines are still held by another process's run: rerun once its lease"
+            " has run out"
+        )
