@@ -23,6 +23,7 @@ from order.models import Order
 from ticket.models import Ticket
 from ticket.services import tickets_insert
 from user.models import User
+from utils.jobs import JobError
 from utils.models import Job
 from utils.sql import rows_insert
 from vouchers.files import BarcodeRow, OrderRow, Rejection
@@ -110,10 +111,11 @@ def _orders_create(rows: list[OrderRow], *, source: str, job: Job) -> None:
         rows=[(users[row.customer_id], stamp) for row in rows],
     )
     made: dict[int, list[int]] = defaultdict(list)  # a customer's new orders, in id order
-    for pk, user in (
-        Order.objects.filter(created_at=now).order_by("pk").values_list("pk", "customer")
-    ):
+    stamped = Order.objects.filter(created_at=now, customer__in=set(users.values()))
+    for pk, user in stamped.order_by("pk").values_list("pk", "customer"):
         made[user].append(pk)
+    if sum(map(len, made.values())) != len(rows):
+        raise JobError("the orders just created could not be told apart: run the import again")
     ImportedOrder.objects.bulk_create(
         ImportedOrder(
             source=source,
