@@ -35,6 +35,11 @@ class StaffSession(SessionAuthIsStaff):
             return None
         return super().__call__(request)
 
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any | None:
+        # Staff status, as the admin asks; ninja's would let a superuser in without it.
+        user = request.user
+        return user if user.is_authenticated and user.is_staff else None
+
 
 def api_auth(*roles: ApiKey.Role) -> list[Any]:
     """The authentication of an endpoint open to keys of `roles`, and to staff sessions."""
@@ -52,5 +57,10 @@ def caller_name(request: HttpRequest) -> str:
         name = f"key {caller.name} ({caller.prefix}…)"
     else:
         name = f"staff {caller.get_username()}"
-    # As long as the columns that record it (Scan.scanned_by, Ticket.redeemed_by) take.
-    return name[:CALLER_NAME_LENGTH]
+    # As long as the columns that record it (Scan.scanned_by, Ticket.redeemed_by) take; cut,
+    # it ends with the caller's id, so that two callers never share a name (a retry's nonce
+    # is honoured for the same caller only).
+    if len(name) <= CALLER_NAME_LENGTH:
+        return name
+    suffix = f"… #{caller.pk}"
+    return name[: CALLER_NAME_LENGTH - len(suffix)] + suffix

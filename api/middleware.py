@@ -20,6 +20,7 @@ ERROR_NAMES = {
     405: "method_not_allowed",
     411: "length_required",
     413: "body_too_large",
+    500: "internal_error",
 }
 ANSWERED_BY_DJANGO = (Http404, PermissionDenied, SuspiciousOperation)
 

@@ -200,7 +200,8 @@ JOB_PROGRESS_SECONDS = env_int("JOB_PROGRESS_SECONDS", 5, maximum=3600)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"secrets": {"()": "core.logging.SecretsRedacted"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["secrets"]}},
     "root": {
         "handlers": ["console"],
         "level": env_choice(

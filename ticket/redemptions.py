@@ -56,6 +56,9 @@ def ticket_redeem(*, token: str, nonce: str, scanned_by: str) -> Redemption:
 
 def _claim(*, check: TokenCheck, nonce: str, scanned_by: str) -> Redemption:
     if check.status == "revoked":
+        retried = _retried(check.ticket, nonce=nonce, scanned_by=scanned_by)
+        if retried is not None:  # the scan got in before the rotation; its answer was lost
+            return Redemption(result="ok", ticket=retried)
         return Redemption(result="revoked", ticket=check.ticket, revoked_at=check.revoked_at)
     if check.ticket is None:
         return Redemption(result="unknown")
@@ -66,7 +69,9 @@ def _claim(*, check: TokenCheck, nonce: str, scanned_by: str) -> Redemption:
     if _claimed(ticket=ticket, now=now, scanned_by=scanned_by, nonce=nonce):
         ticket.redeemed_at, ticket.redeemed_by, ticket.redeem_nonce = now, scanned_by, nonce
         return Redemption(result="ok", ticket=ticket)
-    current = Ticket.objects.annotate(customer_id=F("order__customer_id")).get(pk=ticket.pk)
+    current = _current(ticket.pk)
+    if current is None:  # deleted since the check
+        return Redemption(result="unknown")
     if current.token != ticket.token:
         return Redemption(result="revoked", ticket=current, revoked_at=current.updated_at)
     if current.order_id is None:  # unsold by staff since the check
@@ -74,6 +79,17 @@ def _claim(*, check: TokenCheck, nonce: str, scanned_by: str) -> Redemption:
     if (current.redeem_nonce, current.redeemed_by) == (nonce, scanned_by):
         return Redemption(result="ok", ticket=current)
     return Redemption(result="already_redeemed", ticket=current)
+
+
+def _current(pk: int) -> Ticket | None:
+    return Ticket.objects.annotate(customer_id=F("order__customer_id")).filter(pk=pk).first()
+
+
+def _retried(ticket: Ticket | None, *, nonce: str, scanned_by: str) -> Ticket | None:
+    """The ticket, when this very scan (nonce and scanner) redeemed it."""
+    if ticket is None or (ticket.redeem_nonce, ticket.redeemed_by) != (nonce, scanned_by):
+        return None
+    return _current(ticket.pk)
 
 
 def _claimed(*, ticket: Ticket, now: datetime, scanned_by: str, nonce: str) -> bool:

@@ -21,6 +21,7 @@ Rotation rules (the job engine adds its own, see utils/jobs):
 import hashlib
 import json
 import os
+import re
 import uuid
 from collections.abc import Callable, Sequence
 
@@ -62,11 +63,15 @@ def token_hexes(count: int) -> list[str]:
 
 
 def token_parse(text: str) -> uuid.UUID | None:
-    """The token a presented value (a scanned QR code, with or without dashes) stands for."""
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None
+    """The token a presented value (a scanned QR code: 32 hex digits, with or without the
+    dashes, in either case) stands for. Other spellings that uuid.UUID takes (braces, urn:,
+    full-width digits) are no token of ours."""
+    return uuid.UUID(text) if _TOKEN.fullmatch(text) else None
+
+
+_TOKEN = re.compile(
+    r"[0-9a-fA-F]{8}(-?)[0-9a-fA-F]{4}\1[0-9a-fA-F]{4}\1[0-9a-fA-F]{4}\1[0-9a-fA-F]{12}"
+)
 
 
 def token_hash(token_hex: str) -> str:

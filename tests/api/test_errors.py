@@ -97,6 +97,7 @@ def test_logs_of_scans_and_of_a_failure_hold_neither_token_nor_key(
         client, REDEEM, {"token": token, "nonce": "n2"}, headers=bearer(scanner_key)
     )
     assert response.status_code == 500
+    assert response.json()["error"] == "internal_error"
     assert "RuntimeError" in caplog.text  # the failure is logged, without its message
     assert token not in caplog.text
     assert token.replace("-", "") not in caplog.text

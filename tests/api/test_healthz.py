@@ -1,8 +1,10 @@
 import json
 
 import pytest
+from django.core.cache import cache
 from django.test import Client, override_settings
 
+from api.views import _cache_state
 from tests.conftest import ROOT
 from tests.core.conftest import python_in
 from tests.dashboard.test_dashboard import REDIS_DOWN
@@ -41,3 +43,19 @@ def test_healthz_is_503_when_the_database_does_not_answer(tmp_path) -> None:
     status, body = result.stdout.strip().split(" ", 1)
     assert status == "503", result.stderr
     assert json.loads(body) == {"database": "down"}
+
+
+def test_overlapping_health_checks_both_see_redis_ok(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another check (thread, worker or host) writes between this one's write and read."""
+    real_set = cache.set
+    overlapped: list[str] = []
+
+    def set_then_another_check(key: str, value: object, timeout: int) -> None:
+        real_set(key, value, timeout)
+        if not overlapped:
+            overlapped.append("started")
+            overlapped[0] = _cache_state()
+
+    monkeypatch.setattr(cache, "set", set_then_another_check)
+    assert _cache_state() == "ok"
+    assert overlapped == ["ok"]

@@ -111,3 +111,9 @@ def test_a_voucher_is_fresh_after_an_admin_edit_moves_a_ticket(
     )
     assert edited.status_code == 302
     assert client.get(voucher, headers=bearer(staff_key)).json()["barcodes"] == []
+
+
+def test_a_superuser_without_staff_status_is_refused_like_in_the_admin(client: Client) -> None:
+    client.force_login(UserFactory.create(is_staff=False, is_superuser=True))
+    assert client.get("/api/stats").status_code == 401
+    assert post_json(client, "/api/tickets/check", {"token": "x"}).status_code == 401

@@ -2,8 +2,9 @@ import threading
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 
+from api.auth import CALLER_NAME_LENGTH, caller_name
 from api.models import ApiKey
 from api.services import api_key_create
 from tests.api.conftest import bearer, post_json
@@ -129,3 +130,28 @@ def test_a_staff_member_with_the_longest_username_may_redeem(client: Client) -> 
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
     assert Ticket.objects.get(pk=ticket.pk).redeemed_by.startswith("staff sss")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_after_a_rotation_gets_the_same_ok(client: Client, scanner_key: str) -> None:
+    """The scanner lost the answer to its redemption; the ticket's token was rotated since."""
+    ticket = TicketFactory.create()
+    first = redeem(client, scanner_key, str(ticket.token), "n1")
+    ticket_tokens_regenerate_selected(ticket_ids=[ticket.pk])
+    again = redeem(client, scanner_key, str(ticket.token), "n1")
+    assert again["status"] == "ok"
+    assert again["redeemed_at"] == first["redeemed_at"]
+    assert ticket.order is not None
+    assert again["customer_id"] == ticket.order.customer_id
+    assert redeem(client, scanner_key, str(ticket.token), "n2")["status"] == "revoked"
+
+
+def test_staff_whose_long_usernames_share_a_beginning_have_names_of_their_own() -> None:
+    """A retry's nonce is honoured for the same caller only: two callers never share one."""
+    names = set()
+    for user in (UserFactory.create(username="s" * 149 + c) for c in "ab"):
+        request = RequestFactory().get("/")
+        request.auth = user  # type: ignore[attr-defined]
+        names.add(caller_name(request))
+    assert len(names) == 2
+    assert all(len(name) <= CALLER_NAME_LENGTH for name in names)

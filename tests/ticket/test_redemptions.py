@@ -68,3 +68,14 @@ def test_a_ticket_unsold_between_its_check_and_its_claim_does_not_let_anyone_in(
     redemption = ticket_redeem(token=str(ticket.token), nonce="n", scanned_by="gate")
     assert redemption.result == "unsold"
     assert Ticket.objects.get(pk=ticket.pk).redeemed_at is None
+
+
+def test_a_ticket_deleted_between_its_check_and_its_claim_is_unknown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ticket = TicketFactory.create()
+    check = token_check(token=str(ticket.token))
+    Ticket.objects.filter(pk=ticket.pk).delete()
+    monkeypatch.setattr("ticket.redemptions.token_check", lambda token: check)
+    redemption = ticket_redeem(token=str(ticket.token), nonce="n", scanned_by="gate")
+    assert redemption.result == "unknown"

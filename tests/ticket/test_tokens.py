@@ -9,7 +9,13 @@ from tests.conftest import until_a_transaction_waits_for_a_lock
 from tests.factories import TicketFactory
 from ticket.models import RevokedToken, Ticket
 from ticket.services import token_check
-from ticket.tokens import TokenCollision, token_hash, token_hexes, tokens_rotate_chunk
+from ticket.tokens import (
+    TokenCollision,
+    token_hash,
+    token_hexes,
+    token_parse,
+    tokens_rotate_chunk,
+)
 from utils.jobs.claims import Claimed
 from utils.models import Job
 
@@ -122,3 +128,25 @@ def test_two_writers_racing_on_the_same_tickets_each_record_the_token_they_repla
         assert token_check(token=token).status == "revoked"
     current = dict(Ticket.objects.values_list("pk", "token"))
     assert [current[pk].hex for pk in ids] == written[1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["0b9d1c2e-5f6a-4b7c-8d9e-0f1a2b3c4d5e", "0B9D1C2E5F6A4B7C8D9E0F1A2B3C4D5E"],
+)
+def test_a_token_is_read_with_or_without_dashes_in_either_case(text: str) -> None:
+    assert token_parse(text) == uuid.UUID("0b9d1c2e-5f6a-4b7c-8d9e-0f1a2b3c4d5e")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{0b9d1c2e-5f6a-4b7c-8d9e-0f1a2b3c4d5e}",
+        "urn:uuid:0b9d1c2e-5f6a-4b7c-8d9e-0f1a2b3c4d5e",
+        "\uff10b9d1c2e5f6a4b7c8d9e0f1a2b3c4d5e",  # a full-width digit
+        "0b9d1c2e-5f6a4b7c8d9e0f1a2b3c4d5e",
+        "0b9d1c2e5f6a4b7c8d9e0f1a2b3c4d5e\n",
+    ],
+)
+def test_other_spellings_that_uuid_takes_are_no_token(text: str) -> None:
+    assert token_parse(text) is None
