@@ -19,6 +19,7 @@ from django.db import transaction
 from utils.jobs import ChunkWork, JobDraft, JobError, Outcome, RunOptions, job_run
 from utils.jobs.claims import Claimed
 from utils.models import Chunk, Job
+from vouchers.exports import VOUCHERS_FILE, vouchers_write
 from vouchers.files import (
     BARCODES_HEADER,
     ORDERS_HEADER,
@@ -34,7 +35,7 @@ from vouchers.files import (
 )
 from vouchers.imports import barcodes_import, orders_import
 from vouchers.models import SOURCE_LENGTH, ImportedOrder, ImportedTicket
-from vouchers.selectors import orders_without_tickets
+from vouchers.selectors import orders_without_tickets, top_customers, unused_barcodes_count
 
 IMPORT_KIND = "import_vouchers"
 DEFAULT_SOURCE = "tiqets"
@@ -87,6 +88,30 @@ def vouchers_import(
         orders_accepted=ImportedOrder.objects.filter(job=job).count(),
         barcodes=scans[1].rows,
         barcodes_accepted=ImportedTicket.objects.filter(job=job).count(),
+    )
+
+
+@dataclass(frozen=True)
+class VouchersExport:
+    path: Path
+    vouchers: int
+    top: list[tuple[int, int]]  # (customer, tickets bought)
+    unused: int
+
+
+def vouchers_export(*, source: str, folder: Path, top: int) -> VouchersExport:
+    """Write the source's vouchers file into `folder`; with its top customers and the count
+    of its unused barcodes."""
+    source_check(source)
+    try:
+        written = vouchers_write(source=source, folder=folder)
+    except OSError as error:
+        raise JobError(f"{folder}: cannot write the vouchers there ({error.strerror})") from None
+    return VouchersExport(
+        path=folder / VOUCHERS_FILE,
+        vouchers=written,
+        top=top_customers(source=source, limit=top),
+        unused=unused_barcodes_count(source=source),
     )
 
 

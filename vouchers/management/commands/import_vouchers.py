@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +36,14 @@ class Command(JobCommand):
             report=self.stderr.write,
             options=self.run_options(options),
         )
-        self.summarise(summary)
+        summarise(self.stderr.write, summary)
         self.report(summary.outcome, noun="lines")
 
-    def summarise(self, summary: ImportSummary) -> None:
-        for name, rows, accepted in (
-            ("orders", summary.orders, summary.orders_accepted),
-            ("barcodes", summary.barcodes, summary.barcodes_accepted),
-        ):
-            self.stderr.write(
-                f"{name}: {rows:,} rows, {accepted:,} accepted, {rows - accepted:,} rejected"
-            )
+
+def summarise(write: Callable[[str], Any], summary: ImportSummary) -> None:
+    """The counts that end an import."""
+    for name, rows, accepted in (
+        ("orders", summary.orders, summary.orders_accepted),
+        ("barcodes", summary.barcodes, summary.barcodes_accepted),
+    ):
+        write(f"{name}: {rows:,} rows, {accepted:,} accepted, {rows - accepted:,} rejected")

@@ -1,0 +1,99 @@
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from tests.conftest import ROOT
+from tests.vouchers.conftest import import_files, write
+from vouchers import selectors
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORDERS = "order_id,customer_id\n10,9\n2,10\n1,10\n3,9\n7,11\n"
+BARCODES = "barcode,order_id\nB2,10\nA1,2\nC3,10\nD4,1\nE5,\nF6,3\nG7,\n"
+
+
+def export(folder: Path, *options: str) -> tuple[list[str], str]:
+    out = io.StringIO()
+    call_command(
+        "export_vouchers", f"--output-dir={folder}", *options, stdout=out, stderr=io.StringIO()
+    )
+    return (folder / "vouchers.csv").read_text().splitlines(), out.getvalue()
+
+
+def test_vouchers_are_sorted_by_customer_then_order_as_integers(tmp_path: Path) -> None:
+    import_files(*write(tmp_path, ORDERS, BARCODES))
+    lines, _ = export(tmp_path / "out")
+    assert lines == [
+        "9, 3, [F6]",
+        "9, 10, [B2, C3]",
+        "10, 1, [D4]",
+        "10, 2, [A1]",
+    ]
+
+
+def test_pages_of_orders_join_up_whatever_their_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import_files(*write(tmp_path, ORDERS, BARCODES))
+    whole, _ = export(tmp_path / "whole")
+    monkeypatch.setattr(selectors, "PAGE_ORDERS", 1)
+    assert export(tmp_path / "paged")[0] == whole
+
+
+def test_top_customers_break_ties_by_id_then_the_unused_barcodes(tmp_path: Path) -> None:
+    import_files(*write(tmp_path, ORDERS, BARCODES))
+    _, printed = export(tmp_path / "out", "--top=1")
+    assert printed == "Top 1 customers:\n9, 3\nUnused barcodes: 2\n"
+    _, printed = export(tmp_path / "out")
+    assert printed == "Top 5 customers:\n9, 3\n10, 2\nUnused barcodes: 2\n"
+
+
+def test_an_output_dir_that_is_a_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("")
+    with pytest.raises(CommandError, match="cannot write the vouchers there"):
+        export(tmp_path / "taken")
+
+
+def test_the_original_tool_runs_the_sample_with_every_fault(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "tiqets_vouchers",
+        f"--orders-file={ROOT / 'data/orders.csv'}",
+        f"--barcodes-file={ROOT / 'data/barcodes.csv'}",
+        f"--output-dir={tmp_path}",
+        stdout=out,
+        stderr=err,
+    )
+    for reason in [
+        "order_id 3 repeats line 4",
+        "order_id '0' is not a whole number",
+        "customer_id '' is not a whole number",
+        "2 fields expected, found 1",
+        "2 fields expected, found 3",
+        "repeats line 2",
+        "repeats line 51",
+        "the barcode is empty",
+        "the barcode is over 32 characters",
+        "the barcode holds whitespace",
+        "order_id 'x7' is not a whole number",
+        "order 99 is neither in the orders file nor imported before",
+        "order 20 has no barcodes",
+    ]:
+        assert reason in err.getvalue()
+    printed = out.getvalue().splitlines()
+    assert printed[0] == "Top 5 customers:"
+    assert printed[-1] == "Unused barcodes: 6"
+    assert len((tmp_path / "vouchers.csv").read_text().splitlines()) == 19
+
+
+def test_the_exit_status_is_0_with_rejections_and_1_when_a_file_is_missing(
+    tmp_path: Path, manage
+) -> None:
+    completed = manage("tiqets_vouchers", f"--output-dir={tmp_path}")
+    assert completed.returncode == 0, completed.stderr
+    missing = manage("tiqets_vouchers", f"--orders-file={tmp_path}/none.csv")
+    assert missing.returncode == 1
+    assert missing.stderr.strip().splitlines()[-1].endswith("none.csv: no such file")
