@@ -54,6 +54,7 @@ bench: sync
 	$(RUN) --group bench python bench/serve.py
 	$(RUN) --group bench python bench/admin.py
 	$(RUN) --group bench python bench/api.py
+	$(RUN) --group bench python bench/tiqets.py
 
 sync: $(UV)
 	$(UV) sync --frozen --inexact $(EXTRAS)

@@ -192,6 +192,11 @@ class _Run:
         queue: asyncio.Queue[Claimed | None] = asyncio.Queue()
         pools = [ThreadPoolExecutor(1, f"job-worker-{i}") for i in range(self.concurrency + 1)]
         try:
+            # A run resumed after a crash of this host takes the crashed process's chunks
+            # back first, in their place in the job: jobs that read a file in order need it.
+            await self._call(
+                pools[0], _retrying, leases_release_gone, job=self.job, owner=self.owner
+            )
             await asyncio.gather(
                 self._claim_loop(queue, pools[0]),
                 *(self._work_loop(queue, pool) for pool in pools[1:]),

@@ -87,6 +87,7 @@ class JobCommand(OneLineCommand):
     default_concurrency = 2
     # False for jobs whose batches are fixed and done in order by one worker (imports).
     tunable = True
+    resume_hint: str | None = None
 
     def execute(self, *args: Any, **options: Any) -> str | None:
         try:
@@ -180,7 +181,7 @@ class JobCommand(OneLineCommand):
             f" {outcome.elapsed:.1f}s ({rate:,.0f}/s)"
         )
         if outcome.status == "interrupted":
-            resume = f"python manage.py {outcome.kind} --resume"
+            resume = self.resume_hint or f"python manage.py {outcome.kind} --resume"
             raise CommandError(f"interrupted; finish with: {resume}", returncode=EXIT_INTERRUPTED)
         if outcome.status == "abandoned":
             raise CommandError(

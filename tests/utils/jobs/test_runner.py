@@ -1,10 +1,13 @@
+import socket
 import threading
 
 import pytest
 from django.db import OperationalError, connection
 
+from tests.utils.jobs.test_claims import a_dead_process
 from utils.jobs import JobFailed, run, runner
 from utils.jobs.claims import Claimed, chunks_claim
+from utils.jobs.planner import split_even
 from utils.jobs.runner import ATTEMPTS
 from utils.models import Chunk, Job
 
@@ -128,3 +131,21 @@ def test_a_claim_that_times_out_on_a_lock_is_retried(make_job, monkeypatch) -> N
 
     assert run(job, work=lambda chunk: 1).status == "completed"
     assert len(claims) >= 2
+
+
+def test_a_resumed_run_first_takes_back_the_chunks_of_a_dead_process_of_this_host(
+    make_job,
+) -> None:
+    job = make_job(rows=4, chunk_size=1)
+    dead = f"{socket.gethostname()}:{a_dead_process()}:x"
+    chunks_claim(job=job, owner=dead, lease_seconds=3600, limit=2, split=split_even)
+    seen: list[int] = []
+
+    def work(chunk: Claimed) -> int:
+        seen.append(chunk.seq)
+        return 1
+
+    outcome = run(make_job(resume=True), work=work)
+
+    assert seen == [0, 1, 2, 3]
+    assert outcome.status == "completed"

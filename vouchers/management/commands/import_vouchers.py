@@ -15,6 +15,7 @@ class Command(JobCommand):
     )
     kind = IMPORT_KIND
     tunable = False
+    resume_hint = "the same command again"
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
@@ -36,7 +37,8 @@ class Command(JobCommand):
             report=self.stderr.write,
             options=self.run_options(options),
         )
-        summarise(self.stderr.write, summary)
+        if summary.outcome.status == "completed":
+            summarise(self.stderr.write, summary)
         self.report(summary.outcome, noun="lines")
 
 

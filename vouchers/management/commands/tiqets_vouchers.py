@@ -41,11 +41,11 @@ class Command(OneLineCommand):
             report=self.stderr.write,
             options=RunOptions(),
         )
-        summarise(self.stderr.write, summary)
         if summary.outcome.status != "completed":
             raise CommandError(
                 f"the import was {summary.outcome.status}; run again to finish it",
                 returncode=EXIT_INTERRUPTED,
             )
+        summarise(self.stderr.write, summary)
         export = vouchers_export(source=DEFAULT_SOURCE, folder=options["output_dir"], top=TOP)
         print_figures(self.stdout.write, export, top=TOP)
