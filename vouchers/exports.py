@@ -4,7 +4,7 @@ Rules:
 - One line per order that holds a barcode, `customer_id, order_id, [barcode1, barcode2]`, in
   the reseller's ids; lines sorted by customer then order, as integers; an order's barcodes in
   the order they were imported (ticket ids follow the file's lines: vouchers/imports.py).
-- Memory: a page of orders at a time, read by keyset on (source, customer, order).
+- Memory: a fetch of rows at a time (vouchers.selectors.vouchers).
 - No partial file: it is written beside the target and renamed over it when complete.
 """
 
@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from vouchers.selectors import voucher_pages
+from vouchers.selectors import vouchers
 
 VOUCHERS_FILE = "vouchers.csv"
 
@@ -35,6 +35,5 @@ def vouchers_write(*, source: str, folder: Path) -> int:
 
 
 def _lines(source: str) -> Iterator[str]:
-    for page in voucher_pages(source=source):
-        for (customer, order), barcodes in page:
-            yield f"{customer}, {order}, [{', '.join(barcodes)}]\n"
+    for (customer, order), barcodes in vouchers(source=source):
+        yield f"{customer}, {order}, [{', '.join(barcodes)}]\n"

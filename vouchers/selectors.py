@@ -1,9 +1,11 @@
 from collections.abc import Iterator
+from itertools import groupby
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 
 from ticket.models import Ticket
 from utils.models import Job
+from utils.sql import rows_streamed
 from vouchers.models import ImportedOrder, ImportedTicket
 
 
@@ -15,37 +17,24 @@ def orders_without_tickets(*, job: Job) -> Iterator[int]:
     return refs.order_by("external_id").values_list("external_id", flat=True).iterator()
 
 
-PAGE_ORDERS = 1000
 Voucher = tuple[tuple[int, int], list[str]]
+FETCH_ROWS = 2000
 
 
-def voucher_pages(*, source: str) -> Iterator[list[Voucher]]:
-    """A source's orders with their barcodes, a page at a time: ((customer, order), barcodes)
-    in customer then order order, barcodes in ticket-id order; orders without one left out.
-    Index: importedorder_customer, read from where the last page ended; then each page's
-    tickets through their order foreign key."""
-    after = (-1, -1)
-    while page := _orders_after(source, after):
-        barcodes: dict[int, list[str]] = {order: [] for _, _, order in page}
-        tickets = Ticket.objects.filter(order__in=barcodes).order_by("pk")
-        for order, barcode in tickets.values_list("order", "barcode"):
-            barcodes[order].append(barcode)
-        yield [
-            ((customer, external), barcodes[order])
-            for customer, external, order in page
-            if barcodes[order]
-        ]
-        after = page[-1][:2]
+def vouchers(*, source: str) -> Iterator[Voucher]:
+    """A source's orders with their barcodes, ((customer, order), barcodes), in customer then
+    order order, barcodes in ticket-id order; orders without one left out.
 
-
-def _orders_after(source: str, after: tuple[int, int]) -> list[tuple[int, int, int]]:
-    customer, external = after
-    later = Q(customer_external_id__gt=customer) | Q(
-        customer_external_id=customer, external_id__gt=external
-    )
-    refs = ImportedOrder.objects.filter(later, source=source)
-    ordered = refs.order_by("customer_external_id", "external_id")
-    return list(ordered.values_list("customer_external_id", "external_id", "order")[:PAGE_ORDERS])
+    One query, sorted by the database and streamed FETCH_ROWS at a time. The database joins the
+    source's orders to their tickets through the tickets' order index and sorts once, which
+    is what it does fastest (bench/tiqets.py); keyset pages by customer read the tickets in
+    random order instead, 4 times slower at 1M tickets on a 128 MiB buffer pool.
+    """
+    rows = ImportedOrder.objects.filter(source=source, order__tickets__isnull=False)
+    ordered = rows.order_by("customer_external_id", "external_id", "order__tickets__id")
+    barcodes = ordered.values_list("customer_external_id", "external_id", "order__tickets__barcode")
+    for key, group in groupby(rows_streamed(barcodes, fetch=FETCH_ROWS), key=lambda row: row[:2]):
+        yield key, [barcode for _, _, barcode in group]
 
 
 def top_customers(*, source: str, limit: int) -> list[tuple[int, int]]:

@@ -2,7 +2,7 @@ import pytest
 
 from tests.factories import UserFactory
 from user.models import User
-from utils.sql import CompiledQuery
+from utils.sql import CompiledQuery, rows_streamed
 
 pytestmark = pytest.mark.django_db
 
@@ -26,3 +26,10 @@ def test_a_compiled_query_refuses_a_call_with_too_few_parameters() -> None:
     active = CompiledQuery(lambda: User.objects.filter(email="", is_active=True))
     with pytest.raises(TypeError, match="parameters"):
         active.first("nobody@example.com", True, True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_streamed_rows_are_the_querysets_rows_whatever_the_fetch() -> None:
+    users = UserFactory.create_batch(5)
+    rows = User.objects.order_by("pk").values_list("pk", "email")
+    assert list(rows_streamed(rows, fetch=2)) == [(user.pk, user.email) for user in users]

@@ -34,13 +34,13 @@ def test_vouchers_are_sorted_by_customer_then_order_as_integers(tmp_path: Path) 
     ]
 
 
-def test_pages_of_orders_join_up_whatever_their_size(
+def test_an_order_split_across_fetches_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import_files(*write(tmp_path, ORDERS, BARCODES))
     whole, _ = export(tmp_path / "whole")
-    monkeypatch.setattr(selectors, "PAGE_ORDERS", 1)
-    assert export(tmp_path / "paged")[0] == whole
+    monkeypatch.setattr(selectors, "FETCH_ROWS", 1)
+    assert export(tmp_path / "fetched")[0] == whole
 
 
 def test_top_customers_break_ties_by_id_then_the_unused_barcodes(tmp_path: Path) -> None:
