@@ -33,7 +33,7 @@ from vouchers.files import (
     lines_between,
     order_row,
 )
-from vouchers.imports import barcodes_import, orders_import
+from vouchers.imports import OrderIds, barcodes_import, orders_import
 from vouchers.models import SOURCE_LENGTH, ImportedOrder, ImportedTicket
 from vouchers.selectors import orders_without_tickets, top_customers, unused_barcodes_count
 
@@ -125,6 +125,7 @@ def source_check(source: str) -> None:
 
 def _work(job: Job, scans: tuple[FileScan, FileScan], source: str, report: Report) -> ChunkWork:
     orders, barcodes = scans
+    order_ids = OrderIds(source)
 
     def work(chunk: Claimed) -> int:
         _predecessors_check(job, chunk)
@@ -133,7 +134,8 @@ def _work(job: Job, scans: tuple[FileScan, FileScan], source: str, report: Repor
             rejected = _batch(lines, orders.path, order_row, orders_import, source, job)
         else:
             lines = lines_between(barcodes, chunk.lo - orders.lines, chunk.hi - orders.lines)
-            rejected = _batch(lines, barcodes.path, barcode_row, barcodes_import, source, job)
+            load = partial(barcodes_import, order_ids=order_ids)
+            rejected = _batch(lines, barcodes.path, barcode_row, load, source, job)
         rejected.sort(key=lambda rejection: rejection.line)
         transaction.on_commit(partial(_report_each, report, rejected))
         return chunk.hi - chunk.lo

@@ -135,3 +135,11 @@ def test_a_missing_file_and_a_directory_are_refused(tmp_path: Path) -> None:
         file_scan(tmp_path / "nothing.csv", ORDERS_HEADER)
     with pytest.raises(FileRefused, match="a directory"):
         file_scan(tmp_path, ORDERS_HEADER)
+
+
+def test_a_line_of_empty_fields_is_a_row_not_a_blank_line(tmp_path: Path) -> None:
+    path = write(tmp_path, b"order_id,customer_id\n,\n  \n")
+    [rejection] = orders(path)
+    assert isinstance(rejection, Rejection)
+    assert rejection.line == 2
+    assert file_scan(path, ORDERS_HEADER).rows == 1
