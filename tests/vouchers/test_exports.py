@@ -1,4 +1,6 @@
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,3 +99,15 @@ def test_the_exit_status_is_0_with_rejections_and_1_when_a_file_is_missing(
     missing = manage("tiqets_vouchers", f"--orders-file={tmp_path}/none.csv")
     assert missing.returncode == 1
     assert missing.stderr.strip().splitlines()[-1].endswith("none.csv: no such file")
+
+
+def test_the_console_command_takes_the_original_tools_options(
+    tmp_path: Path, command_env: dict[str, str]
+) -> None:
+    command = [str(Path(sys.executable).parent / "tiqets-vouchers"), f"--output-dir={tmp_path}"]
+    completed = subprocess.run(
+        command, cwd=ROOT, env=command_env, capture_output=True, text=True, timeout=120
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines()[0] == "Top 5 customers:"
+    assert (tmp_path / "vouchers.csv").exists()
