@@ -1,7 +1,7 @@
 from collections.abc import Iterator
 from itertools import groupby
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Exists, OuterRef
 
 from ticket.models import Ticket
 from utils.models import Job
@@ -35,17 +35,6 @@ def vouchers(*, source: str) -> Iterator[Voucher]:
     barcodes = ordered.values_list("customer_external_id", "external_id", "order__tickets__barcode")
     for key, group in groupby(rows_streamed(barcodes, fetch=FETCH_ROWS), key=lambda row: row[:2]):
         yield key, [barcode for _, _, barcode in group]
-
-
-def top_customers(*, source: str, limit: int) -> list[tuple[int, int]]:
-    """(customer, tickets bought) of the source's customers who bought most, ties by
-    customer id. One GROUP BY over the source's orders (importedorder_customer) joined to
-    their tickets."""
-    tickets = Count("order__tickets")
-    refs = ImportedOrder.objects.filter(source=source).values("customer_external_id")
-    rows = refs.annotate(tickets=tickets).filter(tickets__gt=0)
-    ordered = rows.order_by("-tickets", "customer_external_id")[:limit]
-    return [(row["customer_external_id"], row["tickets"]) for row in ordered]
 
 
 def unused_barcodes_count(*, source: str) -> int:

@@ -35,7 +35,7 @@ from vouchers.files import (
 )
 from vouchers.imports import OrderIds, barcodes_import, orders_import
 from vouchers.models import SOURCE_LENGTH, ImportedOrder, ImportedTicket
-from vouchers.selectors import orders_without_tickets, top_customers, unused_barcodes_count
+from vouchers.selectors import orders_without_tickets, unused_barcodes_count
 
 IMPORT_KIND = "import_vouchers"
 DEFAULT_SOURCE = "tiqets"
@@ -104,13 +104,13 @@ def vouchers_export(*, source: str, folder: Path, top: int) -> VouchersExport:
     of its unused barcodes."""
     source_check(source)
     try:
-        written = vouchers_write(source=source, folder=folder)
+        written = vouchers_write(source=source, folder=folder, top=top)
     except OSError as error:
         raise JobError(f"{folder}: cannot write the vouchers there ({error.strerror})") from None
     return VouchersExport(
         path=folder / VOUCHERS_FILE,
-        vouchers=written,
-        top=top_customers(source=source, limit=top),
+        vouchers=written.vouchers,
+        top=written.top,
         unused=unused_barcodes_count(source=source),
     )
 

@@ -111,3 +111,11 @@ def test_the_console_command_takes_the_original_tools_options(
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.splitlines()[0] == "Top 5 customers:"
     assert (tmp_path / "vouchers.csv").exists()
+
+
+def test_tied_customers_rank_by_the_lower_id_and_only_the_top_are_kept(tmp_path: Path) -> None:
+    orders = "order_id,customer_id\n1,5\n2,3\n3,8\n4,4\n"
+    barcodes = "barcode,order_id\nA,1\nB,1\nC,2\nD,2\nE,3\nF,4\n"
+    import_files(*write(tmp_path, orders, barcodes))
+    _, printed = export(tmp_path / "out", "--top=3")
+    assert printed == "Top 3 customers:\n3, 2\n5, 2\n4, 1\nUnused barcodes: 0\n"
