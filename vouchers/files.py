@@ -141,6 +141,10 @@ def barcode_row(line: Line, *, file: str) -> BarcodeRow | Rejection:
         return Rejection(file, line.number, f"the barcode is over {BARCODE_LENGTH} characters")
     if _SPACE.search(barcode):
         return Rejection(file, line.number, "the barcode holds whitespace")
+    if not barcode.isascii():
+        # MySQL compares barcodes without regard to accents (and case): ASCII keeps the
+        # rules for a repeat the same in Python and in the database.
+        return Rejection(file, line.number, "the barcode holds a character other than ASCII")
     order_id = _id(order) if order else None
     if order and order_id is None:
         return Rejection(file, line.number, f"order_id {order!r} {_NOT_AN_ID}")

@@ -54,7 +54,8 @@ def barcodes_import(
     *, rows: list[BarcodeRow], source: str, job: Job, file: str, order_ids: "OrderIds"
 ) -> list[Rejection]:
     """Accept the batch's barcodes as tickets of their orders; return the rows rejected."""
-    firsts, rejections = _firsts(rows, key=lambda row: row.barcode, file=file, name="barcode")
+    # Keys in one case: the ticket's unique barcode is compared without regard to case.
+    firsts, rejections = _firsts(rows, key=_barcode_key, file=file, name="barcode")
     orders = order_ids.of({row.order_id for row in firsts.values() if row.order_id})
     for row in list(firsts.values()):
         if row.order_id is not None and row.order_id not in orders:
@@ -63,7 +64,7 @@ def barcodes_import(
             rejections.append(Rejection(file, row.line, unknown))
     again: list[int] = []
     for ticket in _tickets_known(firsts):
-        row = firsts.pop(ticket.barcode)
+        row = firsts.pop(ticket.barcode.upper())
         reason = _ticket_conflict(ticket, row, orders, source=source, job=job)
         if reason:
             rejections.append(Rejection(file, row.line, reason))
@@ -174,10 +175,15 @@ class OrderIds:
         }
 
 
+def _barcode_key(row: BarcodeRow) -> str:
+    return row.barcode.upper()
+
+
 def _tickets_known(rows: dict[str, BarcodeRow]) -> Iterable[Ticket]:
     """The tickets that hold the batch's barcodes, with the source and job of their import
     (None for tickets of ours). Index: the unique barcode."""
-    tickets = Ticket.objects.filter(barcode__in=rows).only("barcode", "order")
+    barcodes = [row.barcode for row in rows.values()]
+    tickets = Ticket.objects.filter(barcode__in=barcodes).only("barcode", "order")
     return tickets.annotate(source=_imported("source"), import_job=_imported("job"))
 
 

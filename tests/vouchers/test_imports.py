@@ -140,3 +140,21 @@ def test_a_missing_file_is_one_line_and_imports_nothing(tmp_path: Path, files) -
 def test_a_source_name_is_checked(files) -> None:
     with pytest.raises(CommandError, match="a source is 1 to 32"):
         import_files(*files, "--source=Bad Name")
+
+
+def test_barcodes_of_a_file_that_differ_in_case_only_are_one_barcode(tmp_path: Path) -> None:
+    """MySQL compares the tickets' unique barcodes without regard to case: as two barcodes
+    the batch's INSERT failed there."""
+    orders, barcodes = write(
+        tmp_path, "order_id,customer_id\n1,1\n", "barcode,order_id\nab1,1\nAB1,1\n"
+    )
+    run = import_files(orders, barcodes)
+    assert f"{barcodes}:3: barcode AB1 repeats line 2" in run.stderr
+    assert barcodes_of(1) == ["ab1"]
+
+
+def test_a_barcode_outside_ascii_is_rejected(tmp_path: Path) -> None:
+    orders, barcodes = write(tmp_path, "order_id,customer_id\n1,1\n", "barcode,order_id\nCAFÉ1,1\n")
+    run = import_files(orders, barcodes)
+    assert f"{barcodes}:2: the barcode holds a character other than ASCII" in run.stderr
+    assert not Ticket.objects.exists()
