@@ -7,6 +7,7 @@ cannot be read imports nothing. A rerun with the same files (by content) resumes
 unfinished import; with other files it is refused until that one is finished or abandoned.
 """
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
@@ -42,6 +43,7 @@ DEFAULT_SOURCE = "tiqets"
 BATCH_LINES = 1000
 _SOURCE = re.compile(rf"[a-z0-9][a-z0-9_.-]{{0,{SOURCE_LENGTH - 1}}}")
 
+logger = logging.getLogger(__name__)
 Report = Callable[[str], None]
 R = TypeVar("R", OrderRow, BarcodeRow)
 
@@ -130,13 +132,19 @@ def _work(job: Job, scans: tuple[FileScan, FileScan], source: str, report: Repor
     def work(chunk: Claimed) -> int:
         _predecessors_check(job, chunk)
         if chunk.lo < orders.lines:
-            lines = lines_between(orders, chunk.lo, chunk.hi)
-            rejected = _batch(lines, orders.path, order_row, orders_import, source, job)
+            scan, lo, hi = orders, chunk.lo, chunk.hi
+            rejected = _batch(
+                lines_between(scan, lo, hi), scan.path, order_row, orders_import, source, job
+            )
         else:
-            lines = lines_between(barcodes, chunk.lo - orders.lines, chunk.hi - orders.lines)
+            scan, lo, hi = barcodes, chunk.lo - orders.lines, chunk.hi - orders.lines
             load = partial(barcodes_import, order_ids=order_ids)
-            rejected = _batch(lines, barcodes.path, barcode_row, load, source, job)
+            rejected = _batch(
+                lines_between(scan, lo, hi), scan.path, barcode_row, load, source, job
+            )
         rejected.sort(key=lambda rejection: rejection.line)
+        # Line numbers as in the file: its header is line 1.
+        logger.debug("%s: lines %d to %d, %d rejected", scan.path, lo + 2, hi + 1, len(rejected))
         transaction.on_commit(partial(_report_each, report, rejected))
         return chunk.hi - chunk.lo
 

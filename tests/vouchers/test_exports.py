@@ -119,3 +119,10 @@ def test_tied_customers_rank_by_the_lower_id_and_only_the_top_are_kept(tmp_path:
     import_files(*write(tmp_path, orders, barcodes))
     _, printed = export(tmp_path / "out", "--top=3")
     assert printed == "Top 3 customers:\n3, 2\n5, 2\n4, 1\nUnused barcodes: 0\n"
+
+
+def test_debug_logs_each_batch(tmp_path: Path, manage) -> None:
+    completed = manage("tiqets_vouchers", f"--output-dir={tmp_path}", "--debug")
+    assert completed.returncode == 0, completed.stderr
+    assert "data/barcodes.csv: lines 2 to 67, 10 rejected" in completed.stderr
+    assert "lines 2 to" not in manage("tiqets_vouchers", f"--output-dir={tmp_path}").stderr
