@@ -9,7 +9,7 @@ unfinished import; with other files it is refused until that one is finished or 
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -26,7 +26,6 @@ from vouchers.files import (
     ORDERS_HEADER,
     BarcodeRow,
     FileScan,
-    Line,
     OrderRow,
     Rejection,
     barcode_row,
@@ -44,8 +43,8 @@ BATCH_LINES = 1000
 _SOURCE = re.compile(rf"[a-z0-9][a-z0-9_.-]{{0,{SOURCE_LENGTH - 1}}}")
 
 logger = logging.getLogger(__name__)
-Report = Callable[[str], None]
 R = TypeVar("R", OrderRow, BarcodeRow)
+Report = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -132,19 +131,12 @@ def _work(job: Job, scans: tuple[FileScan, FileScan], source: str, report: Repor
     def work(chunk: Claimed) -> int:
         _predecessors_check(job, chunk)
         if chunk.lo < orders.lines:
-            scan, lo, hi = orders, chunk.lo, chunk.hi
-            rejected = _batch(
-                lines_between(scan, lo, hi), scan.path, order_row, orders_import, source, job
-            )
+            load = partial(orders_import, source=source, job=job)
+            rejected = _batch(orders, chunk.lo, chunk.hi, order_row, load)
         else:
-            scan, lo, hi = barcodes, chunk.lo - orders.lines, chunk.hi - orders.lines
-            load = partial(barcodes_import, order_ids=order_ids)
-            rejected = _batch(
-                lines_between(scan, lo, hi), scan.path, barcode_row, load, source, job
-            )
-        rejected.sort(key=lambda rejection: rejection.line)
-        # Line numbers as in the file: its header is line 1.
-        logger.debug("%s: lines %d to %d, %d rejected", scan.path, lo + 2, hi + 1, len(rejected))
+            lo, hi = chunk.lo - orders.lines, chunk.hi - orders.lines
+            load = partial(barcodes_import, source=source, job=job, order_ids=order_ids)
+            rejected = _batch(barcodes, lo, hi, barcode_row, load)
         transaction.on_commit(partial(_report_each, report, rejected))
         return chunk.hi - chunk.lo
 
@@ -152,18 +144,22 @@ def _work(job: Job, scans: tuple[FileScan, FileScan], source: str, report: Repor
 
 
 def _batch(
-    lines: Iterable[Line],
-    file: str,
+    scan: FileScan,
+    lo: int,
+    hi: int,
     parse: Callable[..., R | Rejection],
     load: Callable[..., list[Rejection]],
-    source: str,
-    job: Job,
 ) -> list[Rejection]:
-    """Parse the batch's lines, load the rows that pass; return the rows rejected."""
-    read = [parse(line, file=file) for line in lines]
+    """Parse the file's lines lo..hi-1, load the rows that pass; return the rows rejected,
+    in line order."""
+    read = [parse(line, file=scan.path) for line in lines_between(scan, lo, hi)]
     rows = [row for row in read if not isinstance(row, Rejection)]
     rejected = [row for row in read if isinstance(row, Rejection)]
-    return rejected + load(rows=rows, source=source, job=job, file=file)
+    rejected += load(rows=rows, file=scan.path)
+    rejected.sort(key=lambda rejection: rejection.line)
+    # Line numbers as in the file: its header is line 1.
+    logger.debug("%s: lines %d to %d, %d rejected", scan.path, lo + 2, hi + 1, len(rejected))
+    return rejected
 
 
 def _report_each(report: Report, rejections: list[Rejection]) -> None:
