@@ -168,8 +168,9 @@ def _report_each(report: Report, rejections: list[Rejection]) -> None:
 
 
 def _predecessors_check(job: Job, chunk: Claimed) -> None:
-    """A file's lines are imported in order: a batch waits for those before it. Only another
-    host's crashed run, whose lease has not run out yet, can hold one back."""
+    """A file's lines are imported in order: a batch whose earlier lines are not all done
+    stops the run. Only another host's crashed run, whose lease has not run out yet, can
+    hold earlier lines (this host's are taken back when a run starts)."""
     earlier = Chunk.objects.filter(job=job, lo__lt=chunk.lo).exclude(state=Chunk.State.DONE)
     if earlier.exists():
         raise JobError(
