@@ -17,10 +17,9 @@ CACHE_SECONDS = 300
 TOP_CUSTOMERS = 5
 
 
-# 400: an order id that is not an integer (api.api's ValidationError handler).
-@router.get(
-    "/orders/{order_id}/voucher", auth=STAFF, response={200: VoucherOut, 400: ErrorOut, **ERRORS}
-)
+# Django's int converter: an id is plain digits ("1_0" or "+1", which int() takes, is no
+# order), anything else a 404.
+@router.get("/orders/{int:order_id}/voucher", auth=STAFF, response={200: VoucherOut, **ERRORS})
 def order_voucher(request: HttpRequest, order_id: int) -> VoucherOut:
     """An order's customer and barcodes, in ticket order."""
     voucher = family_cached(

@@ -117,3 +117,13 @@ def test_a_superuser_without_staff_status_is_refused_like_in_the_admin(client: C
     client.force_login(UserFactory.create(is_staff=False, is_superuser=True))
     assert client.get("/api/stats").status_code == 401
     assert post_json(client, "/api/tickets/check", {"token": "x"}).status_code == 401
+
+
+@pytest.mark.parametrize("order_id", ["1_0", "+1", "x", "-1"])
+def test_an_order_id_other_than_plain_digits_is_no_order(
+    client: Client, staff_key: str, order_id: str
+) -> None:
+    OrderFactory.create_batch(10)
+    response = client.get(f"/api/orders/{order_id}/voucher", headers=bearer(staff_key))
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
