@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
 from django.db import connection
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from order.models import Order
@@ -29,6 +29,8 @@ from utils.sql import rows_insert
 from vouchers.files import BarcodeRow, OrderRow, Rejection
 from vouchers.models import ImportedCustomer, ImportedOrder, ImportedTicket
 
+# Imported customers' addresses: .invalid is reserved (RFC 2606), mail to it goes nowhere.
+ADDRESS = "@imported.invalid"
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R", OrderRow, BarcodeRow)
 
@@ -46,8 +48,7 @@ def orders_import(*, rows: list[OrderRow], source: str, job: Job, file: str) -> 
         else:
             again.append(ref.pk)
     ImportedOrder.objects.filter(pk__in=again).update(job=job)
-    _orders_create(list(firsts.values()), source=source, job=job)
-    return rejections
+    return rejections + _orders_create(list(firsts.values()), source=source, job=job, file=file)
 
 
 def barcodes_import(
@@ -98,14 +99,16 @@ def _order_conflict(ref: ImportedOrder, row: OrderRow, job: Job) -> str | None:
     return None
 
 
-def _orders_create(rows: list[OrderRow], *, source: str, job: Job) -> None:
+def _orders_create(rows: list[OrderRow], *, source: str, job: Job, file: str) -> list[Rejection]:
     """New orders, and the customers that are new with them. An order's id is read back by
     the moment the batch stamps on all of its orders (Index: order_order's created_at),
     and its customer: MySQL returns no ids from a multi-row INSERT, and Order has no key of
     the reseller's to find it by."""
     if not rows:
-        return
-    users = _customers(source, {row.customer_id for row in rows})
+        return []
+    users, taken = _customers(source, {row.customer_id for row in rows})
+    refused = [row for row in rows if row.customer_id in taken]
+    rows = [row for row in rows if row.customer_id not in taken]
     now = timezone.now()
     stamp = Order._meta.get_field("created_at").get_db_prep_value(now, connection)
     rows_insert(
@@ -129,17 +132,25 @@ def _orders_create(rows: list[OrderRow], *, source: str, job: Job) -> None:
         )
         for row in rows
     )
+    reason = "customer {0}'s user name or address is held by another user: {1}-customer-{0}"
+    return [Rejection(file, row.line, reason.format(row.customer_id, source)) for row in refused]
 
 
-def _customers(source: str, ids: set[int]) -> dict[int, int]:
-    """The users of the reseller's customer ids, made for those that are new. They hold no
-    email or password of their own: they are customers, never users of this site."""
+def _customers(source: str, ids: set[int]) -> tuple[dict[int, int], set[int]]:
+    """The users of the reseller's customer ids, made for those that are new; and the new
+    ids whose user name or address a user of ours holds already. They hold no password:
+    they are customers, never users of this site."""
     known = ImportedCustomer.objects.filter(source=source, external_id__in=ids)
     users = dict(known.values_list("external_id", "user"))
     new = {f"{source}-customer-{external}": external for external in ids - users.keys()}
+    addresses = [name + ADDRESS for name in new]
+    holders = User.objects.filter(Q(username__in=new) | Q(email__in=addresses))
+    held = {name for pair in holders.values_list("username", "email") for name in pair}
+    taken = {external for name, external in new.items() if {name, name + ADDRESS} & held}
+    new = {name: external for name, external in new.items() if external not in taken}
     if new:
         User.objects.bulk_create(
-            User(username=name, email=f"{name}@imported.invalid", password="!") for name in new
+            User(username=name, email=name + ADDRESS, password="!") for name in new
         )
         made = User.objects.filter(username__in=new).values_list("username", "pk")
         created = {new[name]: pk for name, pk in made}
@@ -148,7 +159,7 @@ def _customers(source: str, ids: set[int]) -> dict[int, int]:
             for external, pk in created.items()
         )
         users |= created
-    return users
+    return users, taken
 
 
 class OrderIds:

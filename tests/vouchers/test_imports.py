@@ -4,7 +4,7 @@ import pytest
 from django.core.management.base import CommandError
 
 from order.models import Order
-from tests.factories import TicketFactory
+from tests.factories import TicketFactory, UserFactory
 from tests.vouchers.conftest import BARCODES, ORDERS, Run, import_files, write
 from ticket.models import Ticket
 from utils.models import Job
@@ -158,3 +158,17 @@ def test_a_barcode_outside_ascii_is_rejected(tmp_path: Path) -> None:
     run = import_files(orders, barcodes)
     assert f"{barcodes}:2: the barcode holds a character other than ASCII" in run.stderr
     assert not Ticket.objects.exists()
+
+
+def test_orders_of_a_customer_whose_user_name_is_held_are_rejected(files) -> None:
+    """A user of ours already named like the imported customer: the orders are refused,
+    not linked to that user and not a failed batch."""
+    holder = UserFactory.create(username="tiqets-customer-10")
+    orders, _ = files
+    run = import_files(*files)
+    reason = "customer 10's user name or address is held by another user: tiqets-customer-10"
+    assert f"{orders}:2: {reason}" in run.stderr
+    assert f"{orders}:3: {reason}" in run.stderr
+    assert not ImportedOrder.objects.filter(customer_external_id=10).exists()
+    assert not Order.objects.filter(customer=holder).exists()
+    assert ImportedOrder.objects.filter(external_id=3).exists()
