@@ -36,59 +36,88 @@ R = TypeVar("R", OrderRow, BarcodeRow)
 
 
 def orders_import(*, rows: list[OrderRow], source: str, job: Job, file: str) -> list[Rejection]:
-    """Accept the batch's orders (creating their customers); return the rows rejected."""
-    firsts, rejections = _firsts(rows, key=lambda row: row.order_id, file=file, name="order_id")
-    known = ImportedOrder.objects.filter(source=source, external_id__in=firsts)
-    again: list[int] = []
-    for ref in known:
-        row = firsts.pop(ref.external_id)
-        reason = _order_conflict(ref, row, job)
-        if reason:
-            rejections.append(Rejection(file, row.line, reason))
-        else:
-            again.append(ref.pk)
-    ImportedOrder.objects.filter(pk__in=again).update(job=job)
-    return rejections + _orders_create(list(firsts.values()), source=source, job=job, file=file)
+    """Accept the batch's orders (creating their customers); return the rows rejected. A row
+    rejected for any reason is no occurrence: a later row of its order id may win, as it
+    would in a later batch."""
+    refs = ImportedOrder.objects.filter(
+        source=source, external_id__in={row.order_id for row in rows}
+    )
+    known = {ref.external_id: ref for ref in refs}
+
+    def conflict(row: OrderRow) -> str | None:
+        ref = known.get(row.order_id)
+        return None if ref is None else _order_conflict(ref, row, job)
+
+    rejections: list[Rejection] = []
+    firsts = _accepted(rows, _order_key, conflict, file=file, name="order_id", out=rejections)
+    ImportedOrder.objects.filter(pk__in=[known[id].pk for id in firsts if id in known]).update(
+        job=job
+    )
+    new = [row for id, row in firsts.items() if id not in known]
+    return rejections + _orders_create(new, source=source, job=job, file=file)
 
 
 def barcodes_import(
     *, rows: list[BarcodeRow], source: str, job: Job, file: str, order_ids: "OrderIds"
 ) -> list[Rejection]:
-    """Accept the batch's barcodes as tickets of their orders; return the rows rejected."""
-    # Keys in one case: the ticket's unique barcode is compared without regard to case.
-    firsts, rejections = _firsts(rows, key=_barcode_key, file=file, name="barcode")
-    orders = order_ids.of({row.order_id for row in firsts.values() if row.order_id})
-    for row in list(firsts.values()):
-        if row.order_id is not None and row.order_id not in orders:
-            del firsts[row.barcode]
-            unknown = f"order {row.order_id} is neither in the orders file nor imported before"
-            rejections.append(Rejection(file, row.line, unknown))
-    again: list[int] = []
-    for ticket in _tickets_known(firsts):
-        row = firsts.pop(ticket.barcode.upper())
-        reason = _ticket_conflict(ticket, row, orders, source=source, job=job)
-        if reason:
-            rejections.append(Rejection(file, row.line, reason))
-        else:
-            again.append(ticket.pk)
-    ImportedTicket.objects.filter(pk__in=again).update(job=job)
-    _tickets_create(list(firsts.values()), orders=orders, source=source, job=job)
+    """Accept the batch's barcodes as tickets of their orders; return the rows rejected.
+
+    A row rejected for any reason is no occurrence: a later row of its barcode may win, as
+    it would in a later batch. Keys are in one case: the ticket's unique barcode is compared
+    without regard to case."""
+    orders = order_ids.of({row.order_id for row in rows if row.order_id})
+    known = {ticket.barcode.upper(): ticket for ticket in _tickets_known(rows)}
+
+    def conflict(row: BarcodeRow) -> str | None:
+        unknown = _order_unknown(row, orders=orders)
+        ticket = known.get(_barcode_key(row))
+        if unknown or ticket is None:
+            return unknown
+        return _ticket_conflict(ticket, row, orders, source=source, job=job)
+
+    rejections: list[Rejection] = []
+    firsts = _accepted(rows, _barcode_key, conflict, file=file, name="barcode", out=rejections)
+    ImportedTicket.objects.filter(pk__in=[known[key].pk for key in firsts if key in known]).update(
+        job=job
+    )
+    new = [row for key, row in firsts.items() if key not in known]
+    _tickets_create(new, orders=orders, source=source, job=job)
     return rejections
 
 
-def _firsts(
-    rows: Iterable[R], *, key: Callable[[R], K], file: str, name: str
-) -> tuple[dict[K, R], list[Rejection]]:
-    """The batch's rows by key, the first of each; the later ones rejected as repeats."""
-    firsts: dict[K, R] = {}
-    rejections: list[Rejection] = []
+def _accepted(
+    rows: Iterable[R],
+    key: Callable[[R], K],
+    conflict: Callable[[R], str | None],
+    *,
+    file: str,
+    name: str,
+    out: list[Rejection],
+) -> dict[K, R]:
+    """The rows accepted, by key, in line order: a row repeating an accepted one, or with a
+    `conflict`, goes to `out`. A rejected row is no occurrence: a later row of its key may
+    still win, as it would in a later batch."""
+    accepted: dict[K, R] = {}
     for row in rows:
-        value = key(row)
-        first = firsts.setdefault(value, row)
-        if first is not row:
-            repeat = f"{name} {value} repeats line {first.line}"
-            rejections.append(Rejection(file, row.line, repeat))
-    return firsts, rejections
+        first = accepted.get(key(row))
+        reason = (
+            f"{name} {getattr(row, name)} repeats line {first.line}" if first else conflict(row)
+        )
+        if reason is None:
+            accepted[key(row)] = row
+        else:
+            out.append(Rejection(file, row.line, reason))
+    return accepted
+
+
+def _order_key(row: OrderRow) -> int:
+    return row.order_id
+
+
+def _order_unknown(row: BarcodeRow, *, orders: dict[int, int]) -> str | None:
+    if row.order_id is None or row.order_id in orders:
+        return None
+    return f"order {row.order_id} is neither in the orders file nor imported before"
 
 
 def _order_conflict(ref: ImportedOrder, row: OrderRow, job: Job) -> str | None:
@@ -190,10 +219,10 @@ def _barcode_key(row: BarcodeRow) -> str:
     return row.barcode.upper()
 
 
-def _tickets_known(rows: dict[str, BarcodeRow]) -> Iterable[Ticket]:
+def _tickets_known(rows: list[BarcodeRow]) -> Iterable[Ticket]:
     """The tickets that hold the batch's barcodes, with the source and job of their import
     (None for tickets of ours). Index: the unique barcode."""
-    barcodes = [row.barcode for row in rows.values()]
+    barcodes = [row.barcode for row in rows]
     tickets = Ticket.objects.filter(barcode__in=barcodes).only("barcode", "order")
     return tickets.annotate(source=_imported("source"), import_job=_imported("job"))
 

@@ -172,3 +172,28 @@ def test_orders_of_a_customer_whose_user_name_is_held_are_rejected(files) -> Non
     assert not ImportedOrder.objects.filter(customer_external_id=10).exists()
     assert not Order.objects.filter(customer=holder).exists()
     assert ImportedOrder.objects.filter(external_id=3).exists()
+
+
+@pytest.mark.parametrize("barcode", ["lower1", "AAA"])  # AAA: an existing ticket's
+def test_a_barcode_naming_an_unknown_order_is_rejected_whatever_its_case(
+    tmp_path: Path, files, barcode: str
+) -> None:
+    import_files(*files)
+    (tmp_path / "again").mkdir()
+    orders, barcodes = write(
+        tmp_path / "again", "order_id,customer_id\n1,10\n", f"barcode,order_id\n{barcode},99\n"
+    )
+    run = import_files(orders, barcodes)
+    assert f"{barcodes}:2: order 99 is neither in the orders file nor imported before" in run.stderr
+
+
+def test_a_row_that_is_rejected_is_no_occurrence_a_later_row_may_win(tmp_path: Path) -> None:
+    """As it would be with the two rows in different batches."""
+    orders, barcodes = write(
+        tmp_path,
+        "order_id,customer_id\n1,10\n",
+        "barcode,order_id\nXA1,99\nXA1,1\n",
+    )
+    run = import_files(orders, barcodes)
+    assert f"{barcodes}:2: order 99 is neither" in run.stderr
+    assert barcodes_of(1) == ["XA1"]
