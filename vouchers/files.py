@@ -14,7 +14,9 @@ Rules:
 
 import csv
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,7 @@ MAX_ID = 2**63 - 1
 BOM = b"\xef\xbb\xbf"
 _DIGITS = re.compile(r"[0-9]+")
 _SPACE = re.compile(r"\s")
+_UNSHOWABLE = re.compile(r'[",\[\]\x00-\x1f\x7f]')
 
 
 class FileRefused(JobError):
@@ -75,9 +78,15 @@ class FileScan:
     lines: int  # after the header, blank ones included
     rows: int  # the lines that are not blank
     marks: list[int]  # the offset of every MARK_EVERY-th line after the header
+    # (device, inode, size, modification time): a file replaced or written to since its scan
+    # is refused rather than read as other lines under the same digest.
+    identity: tuple[int, int, int, int]
 
 
 MARK_EVERY = 1000
+# Two ids, or a barcode and an id, take far less: a longer line is no file of ours (and a
+# file without line ends would be read whole into memory).
+MAX_LINE = 1024
 
 
 def file_scan(path: Path, header: tuple[str, ...]) -> FileScan:
@@ -87,24 +96,27 @@ def file_scan(path: Path, header: tuple[str, ...]) -> FileScan:
     marks: list[int] = []
     lines = rows = 0
     with _opened(path) as file:
-        first = file.readline()
+        first = _line(path, file, number=1)
         digest.update(first)
         _header_check(path, _fields(path, first.removeprefix(BOM), number=1), header)
         offset = len(first)
-        for raw in file:
+        while raw := _line(path, file, number=lines + 2):
             if lines % MARK_EVERY == 0:
                 marks.append(offset)
-            rows += bool(_text(path, raw, number=lines + 2).strip())
+            rows += bool(_fields(path, raw, number=lines + 2))
             digest.update(raw)
             offset += len(raw)
             lines += 1
-    return FileScan(path=str(path), digest=digest.hexdigest(), lines=lines, rows=rows, marks=marks)
+        identity = _identity(file)
+    return FileScan(str(path), digest.hexdigest(), lines, rows, marks, identity)
 
 
 def lines_between(scan: FileScan, lo: int, hi: int) -> Iterator[Line]:
     """The non-blank ones among lines lo..hi-1 after the header (numbered from 2)."""
     path = Path(scan.path)
     with _opened(path) as file:
+        if _identity(file) != scan.identity:
+            raise FileRefused(f"{path}: changed since it was checked; run the import again")
         file.seek(scan.marks[lo // MARK_EVERY])
         for _ in range(lo % MARK_EVERY):
             file.readline()
@@ -114,10 +126,23 @@ def lines_between(scan: FileScan, lo: int, hi: int) -> Iterator[Line]:
                 yield Line(number=index + 2, fields=fields)
 
 
+def _line(path: Path, file: BinaryIO, *, number: int) -> bytes:
+    raw = file.readline(MAX_LINE + 1)
+    if len(raw) > MAX_LINE:
+        raise FileRefused(f"{path}:{number}: a line over {MAX_LINE} bytes: not a file of ours")
+    return raw
+
+
+def _identity(file: BinaryIO) -> tuple[int, int, int, int]:
+    status = os.fstat(file.fileno())
+    return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns
+
+
 def _header_check(path: Path, fields: list[str], expected: tuple[str, ...]) -> None:
     if tuple(fields) != expected:
-        found = ",".join(fields) or "nothing"
-        raise FileRefused(f"{path}: the header must be {','.join(expected)}, found {found}")
+        found = ",".join(fields)
+        shown = repr(found[:40] + ("…" if len(found) > 40 else "")) if found else "nothing"
+        raise FileRefused(f"{path}: the header must be {','.join(expected)}, found {shown}")
 
 
 def order_row(line: Line, *, file: str) -> OrderRow | Rejection:
@@ -145,6 +170,12 @@ def barcode_row(line: Line, *, file: str) -> BarcodeRow | Rejection:
         # MySQL compares barcodes without regard to accents (and case): ASCII keeps the
         # rules for a repeat the same in Python and in the database.
         return Rejection(file, line.number, "the barcode holds a character other than ASCII")
+    if unshowable := _UNSHOWABLE.search(barcode):
+        # A voucher line lists barcodes as [a, b]: these would make it ambiguous.
+        found = unshowable.group()
+        return Rejection(
+            file, line.number, f"the barcode holds {found!r}, which a voucher cannot show"
+        )
     order_id = _id(order) if order else None
     if order and order_id is None:
         return Rejection(file, line.number, f"order_id {order!r} {_NOT_AN_ID}")
@@ -163,11 +194,12 @@ def _id(value: str) -> int | None:
 
 def _opened(path: Path) -> BinaryIO:
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            # A pipe would block the open, a device never end; a directory is said as such.
+            raise FileRefused(f"{path}: {'a directory' if path.is_dir() else 'not a regular file'}")
         return path.open("rb")
     except FileNotFoundError:
         raise FileRefused(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise FileRefused(f"{path}: a directory, not a file") from None
     except OSError as error:
         raise FileRefused(f"{path}: cannot be read ({error.strerror})") from None
 
@@ -177,7 +209,7 @@ def _fields(path: Path, raw: bytes, *, number: int) -> list[str]:
     if '"' not in text:  # most lines: the csv module's work for a plain split costs 3x more
         return [field.strip() for field in text.split(",")] if text.strip() else []
     try:
-        row = next(csv.reader([text]), [])
+        row = next(csv.reader([text], strict=True), [])
     except csv.Error as error:
         raise FileRefused(f"{path}:{number}: not CSV ({error})") from None
     return [field.strip() for field in row]

@@ -1,3 +1,5 @@
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -114,7 +116,10 @@ def test_a_scan_tells_apart_files_that_differ_by_one_byte(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"order,customer\n1,2\n", "the header must be order_id,customer_id, found order,customer"),
+        (
+            b"order,customer\n1,2\n",
+            "the header must be order_id,customer_id, found 'order,customer'",
+        ),
         (b"", "the header must be order_id,customer_id, found nothing"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8 text"),
         (b"order_id,customer_id\n1,2\n\xff\xfe,3\n", "orders.csv:3: not UTF-8 text"),
@@ -143,3 +148,45 @@ def test_a_line_of_empty_fields_is_a_row_not_a_blank_line(tmp_path: Path) -> Non
     assert isinstance(rejection, Rejection)
     assert rejection.line == 2
     assert file_scan(path, ORDERS_HEADER).rows == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"order_id,customer_id\n" + b"1" * 2000 + b",1\n", "orders.csv:2: a line over 1024 bytes"),
+        (b"order_id,customer_id\r1,10\r2,11\r", "found 'order_id,customer_id\\r1,10\\r"),
+        (b"order_id,customer_id\r1,10\r" * 500, "orders.csv:1: a line over 1024 bytes"),
+        (b'order_id,customer_id\n"1\n2",3\n', "orders.csv:2: not CSV"),
+    ],
+)
+def test_a_file_of_another_shape_is_refused_in_a_short_line(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    with pytest.raises(FileRefused, match=re.escape(message)) as refused:
+        orders(write(tmp_path, content))
+    assert len(str(refused.value)) < 200
+
+
+def test_a_pipe_or_a_device_is_refused(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.csv")
+    for path in (tmp_path / "pipe.csv", Path("/dev/zero")):
+        with pytest.raises(FileRefused, match="not a regular file"):
+            file_scan(path, ORDERS_HEADER)
+
+
+def test_a_file_changed_since_its_scan_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, b"order_id,customer_id\n1,2\n")
+    scan = file_scan(path, ORDERS_HEADER)
+    path.write_bytes(b"order_id,customer_id\n1,3\n3,4\n")
+    with pytest.raises(FileRefused, match="changed since it was checked"):
+        list(lines_between(scan, 0, scan.lines))
+
+
+@pytest.mark.parametrize("barcode", ['"A,B"', "A[1]", '"A""B"', "A\x01B"])
+def test_a_barcode_that_a_voucher_line_cannot_show_is_rejected(
+    tmp_path: Path, barcode: str
+) -> None:
+    path = write(tmp_path, f"barcode,order_id\n{barcode},1\n".encode(), "barcodes.csv")
+    [rejection] = barcodes(path)
+    assert isinstance(rejection, Rejection)
+    assert "which a voucher cannot show" in rejection.reason
