@@ -17,8 +17,9 @@ from typing import TypeVar
 
 from django.db import transaction
 
-from utils.jobs import ChunkWork, JobDraft, JobError, Outcome, RunOptions, job_run
+from utils.jobs import ChunkWork, JobConflict, JobDraft, JobError, Outcome, RunOptions, job_run
 from utils.jobs.claims import Claimed
+from utils.jobs.selectors import job_activity
 from utils.models import Chunk, Job
 from vouchers.exports import VOUCHERS_FILE, vouchers_write
 from vouchers.files import (
@@ -65,6 +66,8 @@ def vouchers_import(
     source_check(source)
     scans = file_scan(orders, ORDERS_HEADER), file_scan(barcodes, BARCODES_HEADER)
     requested = {"source": source, "orders": scans[0].digest, "barcodes": scans[1].digest}
+    if not options.abandon:
+        _unfinished_check(requested)
     boundary = scans[0].lines
     outcome = job_run(
         kind=IMPORT_KIND,
@@ -104,16 +107,34 @@ def vouchers_export(*, source: str, folder: Path, top: int) -> VouchersExport:
     """Write the source's vouchers file into `folder`; with its top customers and the count
     of its unused barcodes."""
     source_check(source)
+    if not ImportedOrder.objects.filter(source=source).exists():
+        raise JobError(f"nothing was imported for source {source!r}: no vouchers written")
     try:
         written = vouchers_write(source=source, folder=folder, top=top)
     except OSError as error:
-        raise JobError(f"{folder}: cannot write the vouchers there ({error.strerror})") from None
+        raise JobError(f"{folder}: cannot write the vouchers there: {error.strerror}") from None
     return VouchersExport(
         path=folder / VOUCHERS_FILE,
         vouchers=written.vouchers,
         top=written.top,
         unused=unused_barcodes_count(source=source),
     )
+
+
+def _unfinished_check(requested: dict[str, str]) -> None:
+    """Refuse, naming its files, an unfinished import of other files or one that another
+    process is running; the engine would name digests, or fail the job under the live run."""
+    job = Job.objects.filter(active_kind=IMPORT_KIND).first()
+    if job is None:
+        return
+    files = " and ".join(scan["path"] for scan in job.params["files"])
+    if any(job.params[name] != value for name, value in requested.items()):
+        raise JobConflict(
+            f"import job #{job.pk} of {files} (source {job.params['source']}) is unfinished:"
+            " run it again with those files to finish it, or give --abandon to close it"
+        )
+    if job_activity(job=job).workers:
+        raise JobConflict(f"import job #{job.pk} of {files} is running in another process")
 
 
 def source_check(source: str) -> None:

@@ -54,6 +54,7 @@ def test_top_customers_break_ties_by_id_then_the_unused_barcodes(tmp_path: Path)
 
 
 def test_an_output_dir_that_is_a_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    import_files(*write(tmp_path, ORDERS, BARCODES))
     (tmp_path / "taken").write_text("")
     with pytest.raises(CommandError, match="cannot write the vouchers there"):
         export(tmp_path / "taken")
@@ -126,3 +127,17 @@ def test_debug_logs_each_batch(tmp_path: Path, manage) -> None:
     assert completed.returncode == 0, completed.stderr
     assert "data/barcodes.csv: lines 2 to 67, 10 rejected" in completed.stderr
     assert "lines 2 to" not in manage("tiqets_vouchers", f"--output-dir={tmp_path}").stderr
+
+
+def test_a_source_with_nothing_imported_is_refused_and_the_last_file_kept(tmp_path: Path) -> None:
+    import_files(*write(tmp_path, ORDERS, BARCODES))
+    lines, _ = export(tmp_path / "out")
+    with pytest.raises(CommandError, match="nothing was imported for source 'typo'"):
+        export(tmp_path / "out", "--source=typo")
+    assert (tmp_path / "out" / "vouchers.csv").read_text().splitlines() == lines
+
+
+def test_a_bad_source_is_a_bad_argument(manage, tmp_path: Path) -> None:
+    completed = manage("export_vouchers", f"--output-dir={tmp_path}", "--source=Bad Name")
+    assert completed.returncode == 2
+    assert "a source is 1 to 32" in completed.stderr

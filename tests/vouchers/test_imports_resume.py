@@ -1,16 +1,20 @@
 """Real subprocesses and real signals: an interrupted import finishes on a rerun, each row
 imported once."""
 
+import os
 import signal
+import socket
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from tests.conftest import signal_after_batches
 from tests.vouchers.conftest import write
 from ticket.models import Ticket
 from utils.management.base import EXIT_INTERRUPTED
-from utils.models import Job
+from utils.models import Chunk, Job
 from vouchers.models import ImportedOrder
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,8 +74,25 @@ def test_other_files_are_refused_while_an_import_is_unfinished(
     other = write(folder, "order_id,customer_id\n1,1\n", "barcode,order_id\nX,1\n")
     refused = manage("import_vouchers", f"--orders-file={other[0]}", f"--barcodes-file={other[1]}")
     assert refused.returncode == 1
-    assert "import_vouchers job #" in refused.stderr
+    assert f"of {files[0].partition('=')[2]} and {files[1].partition('=')[2]}" in refused.stderr
     assert "--abandon" in refused.stderr
+
+
+def test_an_import_running_in_another_process_is_refused_and_left_running(
+    files: tuple[str, str], spawn, manage
+) -> None:
+    signal_after_batches(spawn("import_vouchers", *files), 2, signal.SIGKILL)
+    job = Job.objects.get(kind="import_vouchers")
+    alive = f"{socket.gethostname()}:{os.getpid()}:x"  # this test's process, alive
+    pending = job.chunks.filter(state="pending").order_by("seq")
+    Chunk.objects.filter(pk=pending[0].pk).update(
+        lease_owner=alive, lease_until=timezone.now() + timedelta(hours=1)
+    )
+    refused = manage("import_vouchers", *files)
+    assert refused.returncode == 1
+    assert "is running in another process" in refused.stderr
+    job.refresh_from_db()
+    assert job.status != Job.Status.FAILED
 
 
 def test_an_interrupted_import_says_to_run_it_again_and_counts_nothing_yet(

@@ -6,6 +6,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from utils.jobs import JobError
 from utils.management.base import OneLineCommand, positive_int
+from vouchers.management.commands.import_vouchers import source_name
 from vouchers.services import DEFAULT_SOURCE, VouchersExport, vouchers_export
 
 
@@ -18,7 +19,10 @@ class Command(OneLineCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--output-dir", type=Path, required=True, metavar="DIR")
         parser.add_argument(
-            "--source", default=DEFAULT_SOURCE, help=f"whose ids (default {DEFAULT_SOURCE})"
+            "--source",
+            type=source_name,
+            default=DEFAULT_SOURCE,
+            help=f"whose ids (default {DEFAULT_SOURCE})",
         )
         parser.add_argument(
             "--top", type=positive_int, default=5, help="top customers to print (default 5)"

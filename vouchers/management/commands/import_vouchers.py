@@ -1,11 +1,19 @@
+import argparse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from utils.jobs import JobError
 from utils.management.base import EXIT_BAD_ARGUMENTS, JobCommand
-from vouchers.services import DEFAULT_SOURCE, IMPORT_KIND, ImportSummary, vouchers_import
+from vouchers.services import (
+    DEFAULT_SOURCE,
+    IMPORT_KIND,
+    ImportSummary,
+    source_check,
+    vouchers_import,
+)
 
 
 class Command(JobCommand):
@@ -22,7 +30,10 @@ class Command(JobCommand):
         parser.add_argument("--orders-file", type=Path, help="order_id,customer_id")
         parser.add_argument("--barcodes-file", type=Path, help="barcode,order_id")
         parser.add_argument(
-            "--source", default=DEFAULT_SOURCE, help=f"whose ids (default {DEFAULT_SOURCE})"
+            "--source",
+            type=source_name,
+            default=DEFAULT_SOURCE,
+            help=f"whose ids (default {DEFAULT_SOURCE})",
         )
 
     def run_job(self, options: dict[str, Any]) -> None:
@@ -40,6 +51,15 @@ class Command(JobCommand):
         if summary.outcome.status == "completed":
             summarise(self.stderr.write, summary)
         self.report(summary.outcome, noun="lines")
+
+
+def source_name(raw: str) -> str:
+    """An argument type: a bad source is a bad argument (exit 2)."""
+    try:
+        source_check(raw)
+    except JobError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return raw
 
 
 def summarise(write: Callable[[str], Any], summary: ImportSummary) -> None:
