@@ -174,7 +174,8 @@ def _customers(source: str, ids: set[int]) -> tuple[dict[int, int], set[int]]:
     new = {f"{source}-customer-{external}": external for external in ids - users.keys()}
     addresses = [name + ADDRESS for name in new]
     holders = User.objects.filter(Q(username__in=new) | Q(email__in=addresses))
-    held = {name for pair in holders.values_list("username", "email") for name in pair}
+    # In one case: MySQL compares user names and addresses without regard to it.
+    held = {value.lower() for pair in holders.values_list("username", "email") for value in pair}
     taken = {external for name, external in new.items() if {name, name + ADDRESS} & held}
     new = {name: external for name, external in new.items() if external not in taken}
     if new:
