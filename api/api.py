@@ -1,12 +1,11 @@
 """The JSON API (django-ninja): its endpoints, and errors as JSON with their status."""
 
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from api.auth import SCANNER, caller_name
+from api.middleware import api_error
 from api.schemas import ErrorOut, WhoAmIOut
 from api.staff import router as staff_router
 from api.tickets import router as tickets_router
@@ -35,22 +34,15 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         f"{'.'.join(str(part) for part in error['loc'][1:]) or 'body'}: {error['msg']}"
         for error in exc.errors
     ]
-    return _error(request, 400, "invalid_request", details)
+    return api_error(400, details)
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
     detail = "send a valid key as 'Authorization: Bearer <key>', or sign in as staff"
-    return _error(request, 401, "unauthenticated", detail)
+    return api_error(401, detail)
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _error(request, exc.status_code, _ERROR_NAMES.get(exc.status_code, "error"), str(exc))
-
-
-_ERROR_NAMES = {400: "invalid_request", 403: "forbidden", 404: "not_found"}
-
-
-def _error(request: HttpRequest, status: int, error: str, detail: Any) -> HttpResponse:
-    return api.create_response(request, {"error": error, "detail": detail}, status=status)
+    return api_error(exc.status_code, str(exc))

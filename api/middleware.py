@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 
 ERROR_NAMES = {
     400: "invalid_request",
+    401: "unauthenticated",
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
@@ -56,7 +57,8 @@ class ApiErrorsMiddleware:
         return api_error(500, "internal error")
 
 
-def api_error(status: int, detail: str) -> JsonResponse:
+def api_error(status: int, detail: str | list[str]) -> JsonResponse:
+    """Every error's body, whoever answers it: this middleware or the API's handlers."""
     return JsonResponse(
         {"error": ERROR_NAMES.get(status, "error"), "detail": detail}, status=status
     )
