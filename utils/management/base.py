@@ -42,7 +42,14 @@ class _OneLineErrorParser(CommandParser):
 
 
 class OneLineCommand(BaseCommand):
-    """Bad arguments get one line, not the usage text of every Django option."""
+    """Bad arguments get one line, not the usage text of every Django option; so does a
+    JobError (a state the operator can fix)."""
+
+    def execute(self, *args: Any, **options: Any) -> str | None:
+        try:
+            return super().execute(*args, **options)
+        except JobError as exc:
+            raise CommandError(str(exc)) from exc
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
@@ -92,8 +99,6 @@ class JobCommand(OneLineCommand):
     def execute(self, *args: Any, **options: Any) -> str | None:
         try:
             return super().execute(*args, **options)
-        except JobError as exc:
-            raise CommandError(str(exc)) from exc
         except Interrupted as exc:  # before the job opened: its opening rolled back
             raise CommandError(
                 f"{exc} before the job started: nothing was changed", returncode=exc.exit_code

@@ -2,9 +2,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandParser
 
-from utils.jobs import JobError
 from utils.management.base import OneLineCommand, positive_int
 from vouchers.management.commands.import_vouchers import source_name
 from vouchers.services import DEFAULT_SOURCE, VouchersExport, vouchers_export
@@ -29,12 +28,9 @@ class Command(OneLineCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            export = vouchers_export(
-                source=options["source"], folder=options["output_dir"], top=options["top"]
-            )
-        except JobError as error:
-            raise CommandError(str(error)) from error
+        export = vouchers_export(
+            source=options["source"], folder=options["output_dir"], top=options["top"]
+        )
         self.stderr.write(f"{export.vouchers:,} vouchers written to {export.path}")
         print_figures(self.stdout.write, export, top=options["top"])
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from utils.jobs import JobError, RunOptions
+from utils.jobs import RunOptions
 from utils.management.base import EXIT_INTERRUPTED, OneLineCommand
 from vouchers.management.commands.export_vouchers import print_figures
 from vouchers.management.commands.import_vouchers import summarise
@@ -28,12 +28,6 @@ class Command(OneLineCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["debug"]:
             logging.getLogger().setLevel(logging.DEBUG)
-        try:
-            self.run(options)
-        except JobError as error:
-            raise CommandError(str(error)) from error
-
-    def run(self, options: dict[str, Any]) -> None:
         summary = vouchers_import(
             orders=options["orders_file"],
             barcodes=options["barcodes_file"],
