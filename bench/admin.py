@@ -126,9 +126,10 @@ def main() -> None:
         scratch_database(databases[0].suffix) as small,
         scratch_database(databases[1].suffix) as large,
     ):
-        # Cache keys of their own: job ids and the like repeat from one database to the other.
+        # scratch_env gives each database cache keys of its own: job ids and the like repeat
+        # from one database to the other.
         envs = {
-            database: {**scratch_env(name), "CACHE_KEY_PREFIX": name}
+            database: scratch_env(name)
             for database, name in zip(databases, (small, large), strict=True)
         }
         # Pages name the collected, hashed static files.

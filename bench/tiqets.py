@@ -12,12 +12,10 @@ The two vouchers files must be identical. `--barcodes 2000` is a smoke run.
 
 import argparse
 import random
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-from _common import manage, report, scratch_database, scratch_env, setup_django
+from _common import manage, mariadb_client, report, scratch_database, scratch_env, setup_django
 
 setup_django(server_only=True)
 
@@ -48,7 +46,7 @@ def main() -> None:
             env = scratch_env(name)
             imported, import_rss = manage("import_vouchers", *files, env=env)
             exported, export_rss = manage("export_vouchers", f"--output-dir={folder}", env=env)
-            alone = group_by(name, Path(folder) / "group_by.txt")
+            alone = mariadb_client(name, GROUP_BY, Path(folder) / "group_by.txt")
             same = (Path(folder) / "vouchers.csv").read_bytes() == (
                 Path(folder) / "group_by.txt"
             ).read_bytes()
@@ -84,26 +82,6 @@ def write_files(folder: Path, count: int) -> tuple[str, str]:
             sold = "" if rng.random() < 0.1 else rng.randrange(1, orders + 1)
             file.write(f"TQ{number:012d},{sold}\n")
     return f"--orders-file={folder}/orders.csv", f"--barcodes-file={folder}/barcodes.csv"
-
-
-def group_by(database: str, output: Path) -> float:
-    settings = connection.settings_dict
-    client = [
-        "mariadb",
-        f"--host={settings['HOST'] or '127.0.0.1'}",
-        f"--port={settings['PORT'] or 3306}",
-        f"--user={settings['USER']}",
-        "--batch",
-        "--skip-column-names",
-        "--raw",
-        database,
-    ]
-    if settings["PASSWORD"]:
-        client.insert(1, f"--password={settings['PASSWORD']}")
-    started = time.perf_counter()
-    with output.open("wb") as file:
-        subprocess.run(client, input=GROUP_BY.encode(), stdout=file, check=True)
-    return time.perf_counter() - started
 
 
 if __name__ == "__main__":
