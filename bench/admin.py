@@ -32,7 +32,16 @@ from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from _common import manage, scratch_database, scratch_env, setup_django
+from _common import (
+    buffer_pool,
+    manage,
+    scratch_database,
+    scratch_env,
+    setup_django,
+    size_argument,
+    spawn,
+    whole_number,
+)
 
 # The child process that gets the pages runs this script with --measure, its DATABASE_URL
 # naming one scratch database; the parent reaches only the server.
@@ -86,10 +95,14 @@ class Database:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--tickets", type=int, default=1_000_000, help="on the large database")
-    parser.add_argument("--requests", type=int, default=20, help="timed per page and database")
     parser.add_argument(
-        "--rounds", type=int, default=4, help="processes per database, taking turns"
+        "--tickets", type=whole_number(), default=1_000_000, help="on the large database"
+    )
+    parser.add_argument(
+        "--requests", type=whole_number(), default=20, help="timed per page and database"
+    )
+    parser.add_argument(
+        "--rounds", type=whole_number(), default=4, help="processes per database, taking turns"
     )
     parser.add_argument(
         "--page-seconds",
@@ -98,7 +111,9 @@ def main() -> None:
         help="stop timing a page on a database after about this long",
     )
     parser.add_argument(
-        "--buffer-pool", help="InnoDB buffer pool for the run, e.g. 4G (default: docker-compose's)"
+        "--buffer-pool",
+        type=size_argument,
+        help="InnoDB buffer pool for the run, e.g. 4G (default: docker-compose's)",
     )
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -106,9 +121,6 @@ def main() -> None:
         results = measure(args.requests, args.page_seconds)
         print(json.dumps([asdict(result) for result in results]))
         return
-    # scale.py owns the buffer pool switch; imported here only, as the child must not import it.
-    from scale import buffer_pool
-
     databases = (
         Database("admin_small", SMALL_TICKETS, orders=SMALL_TICKETS, customers=100),
         Database(
@@ -163,12 +175,11 @@ def timings(env: dict[str, str], requests: int, page_seconds: float) -> list[Res
     """The pages timed by a child process in the database of `env`."""
     command = [sys.executable, __file__, "--measure", f"--requests={requests}"]
     command.append(f"--page-seconds={page_seconds}")
-    child = subprocess.run(
-        command, env={**os.environ, **env}, stdout=subprocess.PIPE, text=True, check=False
-    )
-    if child.returncode != 0 or not child.stdout.strip():
+    child = spawn(command, env={**os.environ, **env}, stdout=subprocess.PIPE, text=True)
+    output, _ = child.communicate()
+    if child.returncode != 0 or not output.strip():
         sys.exit(f"the pages could not be timed in {env['DATABASE_URL']} (see above)")
-    rows: list[dict[str, Any]] = json.loads(child.stdout.strip().splitlines()[-1])
+    rows: list[dict[str, Any]] = json.loads(output.strip().splitlines()[-1])
     return [Result(**row) for row in rows]
 
 

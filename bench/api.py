@@ -38,7 +38,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -46,7 +45,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import ROOT, manage, scratch_database, scratch_env, setup_django
+from _common import (
+    ROOT,
+    buffer_pool,
+    manage,
+    scratch_database,
+    scratch_env,
+    scratch_folder,
+    setup_django,
+    size_argument,
+    spawn,
+    whole_number,
+)
 
 setup_django(server_only=True)
 
@@ -91,26 +101,27 @@ class Server:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--tickets", type=int, default=1_000_000)
-    parser.add_argument("--seconds", type=int, default=5, help="per endpoint and round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--tickets", type=whole_number(), default=1_000_000)
+    parser.add_argument("--seconds", type=whole_number(), default=5, help="per endpoint and round")
+    parser.add_argument("--rounds", type=whole_number(), default=3)
     parser.add_argument(
-        "--token-count", type=int, default=50_000, help="tokens of sold tickets for wrk"
+        "--token-count", type=whole_number(), default=50_000, help="tokens of sold tickets for wrk"
     )
-    parser.add_argument("--stats-requests", type=int, default=20, help="cached, and uncached")
     parser.add_argument(
-        "--buffer-pool", help="InnoDB buffer pool for the run, e.g. 4G (default: docker-compose's)"
+        "--stats-requests", type=whole_number(), default=20, help="cached, and uncached"
+    )
+    parser.add_argument(
+        "--buffer-pool",
+        type=size_argument,
+        help="InnoDB buffer pool for the run, e.g. 4G (default: docker-compose's)",
     )
     args = parser.parse_args()
     if shutil.which("wrk") is None or shutil.which("redis-server") is None:
         sys.exit("wrk and redis-server are needed: apt-get install wrk redis-server")
-    # scale.py owns the buffer pool switch.
-    from scale import buffer_pool
-
     with (
         buffer_pool(args.buffer_pool) as pool,
         scratch_database("api") as name,
-        tempfile.TemporaryDirectory(prefix="bench_api_") as scratch,
+        scratch_folder(name) as scratch,
     ):
         env = scratch_env(name)
         seed(args.tickets, env)
@@ -118,12 +129,12 @@ def main() -> None:
             api_key("bench scanner", "scanner", env),
             api_key("bench staff", "staff", env),
         )
-        tokens = Path(scratch, "tokens.txt")
+        tokens = scratch / "tokens.txt"
         args.token_count = tokens_dump(name, tokens, args.token_count)
         print(f"\nBuffer pool {pool >> 20:,} MiB; {args.tickets:,} tickets", file=sys.stderr)
-        with serving(env, Path(scratch)) as server:
+        with serving(env, scratch) as server:
             try:
-                run(args, name, server, Path(scratch), tokens, scanner, staff)
+                run(args, name, server, scratch, tokens, scanner, staff)
             except BenchError as error:
                 log = server.log.read_text(errors="replace")
                 print(f"\nFAILED: {error}\n\nServer log (last 60 lines):", file=sys.stderr)
@@ -364,9 +375,7 @@ def serving(env: dict[str, str], scratch: Path) -> Iterator[Server]:
     output goes to a log."""
     redis_port, port = free_port(), free_port()
     redis_command = ["redis-server", "--port", str(redis_port), "--bind", HOST]
-    redis = subprocess.Popen(
-        [*redis_command, "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL
-    )
+    redis = spawn([*redis_command, "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
     log = scratch / "server.log"
     server_env = {
         **os.environ,
@@ -376,7 +385,7 @@ def serving(env: dict[str, str], scratch: Path) -> Iterator[Server]:
         "DJANGO_PRODUCTION": "0",
     }
     with log.open("wb") as output:
-        process = subprocess.Popen(
+        process = spawn(
             [*GRANIAN, f"--port={port}", "core.wsgi:application"],
             cwd=ROOT,
             env=server_env,

@@ -13,7 +13,15 @@ import time
 import uuid
 from collections.abc import Callable
 
-from _common import manage, report, scratch_database, scratch_env, setup_django, use_database
+from _common import (
+    manage,
+    report,
+    scratch_database,
+    scratch_env,
+    setup_django,
+    use_database,
+    whole_number,
+)
 
 setup_django(server_only=True)
 
@@ -29,7 +37,7 @@ ORM_BATCH = 1000
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--count", type=whole_number(), default=1_000_000)
     count = parser.parse_args().count
     with scratch_database("rotation") as name:
         prepare(name, count)

@@ -10,13 +10,18 @@ the size docker-compose.yml gives MySQL (or --buffer-pool) for the run, then res
 """
 
 import argparse
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from _common import ROOT, manage, scratch_database, scratch_env, setup_django
+from _common import (
+    buffer_pool,
+    manage,
+    scratch_database,
+    scratch_env,
+    setup_django,
+    size_argument,
+    whole_number,
+)
 
 setup_django(server_only=True)
 
@@ -28,10 +33,12 @@ TARGET = 0.67
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--step", type=int, default=1_000_000, help="tickets per step")
+    parser.add_argument("--steps", type=whole_number(), default=10)
+    parser.add_argument("--step", type=whole_number(), default=1_000_000, help="tickets per step")
     parser.add_argument(
-        "--buffer-pool", help="InnoDB buffer pool for the run, e.g. 4G (default: docker-compose's)"
+        "--buffer-pool",
+        type=size_argument,
+        help="InnoDB buffer pool for the run, e.g. 4G (default: docker-compose's)",
     )
     parser.add_argument("--plot", type=Path, default=PLOT)
     args = parser.parse_args()
@@ -95,28 +102,6 @@ def plot(seeding: list[float], rotation: list[float], step: int, path: Path) -> 
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     print(f"  plot: {path}")
-
-
-@contextmanager
-def buffer_pool(wanted: str | None) -> Iterator[int]:
-    """The InnoDB buffer pool at `wanted` (default: the size docker-compose.yml sets) for the
-    duration; restored after."""
-    if wanted is None:
-        compose = (ROOT / "docker-compose.yml").read_text()
-        found = re.search(r"--innodb-buffer-pool-size=(\w+)", compose)
-        if found is None:
-            raise SystemExit("docker-compose.yml sets no --innodb-buffer-pool-size")
-        wanted = found.group(1)
-    size = int(wanted.rstrip("KMGkmg")) << {"K": 10, "M": 20, "G": 30}.get(wanted[-1].upper(), 0)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT @@innodb_buffer_pool_size")
-        (before,) = cursor.fetchone()
-        cursor.execute("SET GLOBAL innodb_buffer_pool_size = %s", [size])
-    try:
-        yield size
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SET GLOBAL innodb_buffer_pool_size = %s", [before])
 
 
 if __name__ == "__main__":

@@ -18,12 +18,21 @@ peak RSS <= 150 MiB. `--count 2000` is a smoke run.
 """
 
 import argparse
+import sys
 import time
 import uuid
 from pathlib import Path
-from tempfile import TemporaryDirectory
 
-from _common import manage, mariadb_client, report, scratch_database, scratch_env, setup_django
+from _common import (
+    manage,
+    mariadb_client,
+    report,
+    scratch_database,
+    scratch_env,
+    scratch_folder,
+    setup_django,
+    whole_number,
+)
 
 setup_django(server_only=True)
 
@@ -38,19 +47,20 @@ GENERATED_COLUMNS = "(barcode, token, order_id, created_at, updated_at)"
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--count", type=whole_number(), default=1_000_000)
     count = parser.parse_args().count
-    with TemporaryDirectory(prefix="bench_seed_") as folder, scratch_database("seed") as name:
+    local_infile_check()
+    with scratch_database("seed") as name, scratch_folder(name) as folder:
         env = scratch_env(name)
         manage("seed_users", "--count=1000", "--seed=7", env=env)
         manage("seed_orders", "--count=10000", "--seed=7", env=env)
-        generated = generate(Path(folder) / "generated.tsv", name, count)
+        generated = generate(folder / "generated.tsv", name, count)
         ours = load_data(name, generated, "ticket_ticket", GENERATED_COLUMNS)
         tickets_empty(name)
         seed, rss = manage("seed_tickets", f"--count={count}", "--seed=7", env=env)
-        copy = copy_load(name, Path(folder) / "first.tsv", after_id=0, create=True)
+        copy = copy_load(name, folder / "first.tsv", after_id=0, create=True)
         again, again_rss = manage("seed_tickets", f"--count={count}", env=env)
-        populated = copy_load(name, Path(folder) / "second.tsv", after_id=count, create=False)
+        populated = copy_load(name, folder / "second.tsv", after_id=count, create=False)
     title = f"{count:,} tickets ({connection.display_name})"
     compare(
         f"seed_tickets into an empty table, {title}",
@@ -66,6 +76,14 @@ def main() -> None:
         [("LOAD DATA, seeded rows, LIKE copy as full", populated)],
     )
     print(f"  seed_tickets peak RSS: {max(rss, again_rss)} MiB (target <= 150)")
+
+
+def local_infile_check() -> None:
+    """Exit at once, not after the seeding, if the server refuses the baselines' loads."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT @@GLOBAL.local_infile")
+        if cursor.fetchone() != (1,):
+            sys.exit("the server refuses LOAD DATA LOCAL INFILE: SET GLOBAL local_infile = 1")
 
 
 def compare(title: str, seed: float, baselines: list[tuple[str, float]]) -> None:
@@ -107,7 +125,7 @@ def load_data(database: str, path: Path, table: str, columns: str, *, like: str 
         if like:
             cursor.execute(f"CREATE TABLE {table} LIKE {like}")
         started = time.perf_counter()
-        cursor.execute(f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE {table} {columns}")
+        cursor.execute(f"LOAD DATA LOCAL INFILE %s INTO TABLE {table} {columns}", [str(path)])
         conn.commit()
         elapsed = time.perf_counter() - started
         loaded, warnings = cursor.rowcount, conn.warning_count()

@@ -22,7 +22,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from _common import ROOT, manage, scratch_database, scratch_env, setup_django
+from _common import ROOT, manage, scratch_database, scratch_env, setup_django, spawn, whole_number
 
 setup_django(server_only=True)
 
@@ -51,8 +51,8 @@ SERVERS = {
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=5, help="per page and round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=whole_number(), default=5, help="per page and round")
+    parser.add_argument("--rounds", type=whole_number(), default=3)
     args = parser.parse_args()
     seconds, rounds_count = args.seconds, args.rounds
     if shutil.which("wrk") is None:
@@ -88,9 +88,7 @@ def main() -> None:
 @contextmanager
 def serving(server: str, env: dict[str, str]) -> Iterator[None]:
     """`server` running and answering, for the duration."""
-    process = subprocess.Popen(
-        SERVERS[server], cwd=ROOT, env={**os.environ, **env, "LOG_LEVEL": "ERROR"}
-    )
+    process = spawn(SERVERS[server], cwd=ROOT, env={**os.environ, **env, "LOG_LEVEL": "ERROR"})
     try:
         deadline = time.monotonic() + 30
         while not _answers():

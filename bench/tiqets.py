@@ -12,10 +12,18 @@ The two vouchers files must be identical. `--barcodes 2000` is a smoke run.
 
 import argparse
 import random
-import tempfile
 from pathlib import Path
 
-from _common import manage, mariadb_client, report, scratch_database, scratch_env, setup_django
+from _common import (
+    manage,
+    mariadb_client,
+    report,
+    scratch_database,
+    scratch_env,
+    scratch_folder,
+    setup_django,
+    whole_number,
+)
 
 setup_django(server_only=True)
 
@@ -33,23 +41,20 @@ GROUP BY io.id ORDER BY io.customer_external_id, io.external_id;
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--barcodes", type=int, default=1_000_000)
+    parser.add_argument("--barcodes", type=whole_number(), default=1_000_000)
     count = parser.parse_args().barcodes
-    with tempfile.TemporaryDirectory() as folder:
-        files = write_files(Path(folder), count)
-        with scratch_database("vouchers_seed") as name:
-            env = scratch_env(name)
+    with scratch_database("vouchers") as name, scratch_folder(name) as folder:
+        files = write_files(folder, count)
+        with scratch_database("vouchers_seed") as seeded:
+            env = scratch_env(seeded)
             manage("seed_users", "--count=1000", "--seed=7", env=env)
             manage("seed_orders", "--count=10000", "--seed=7", env=env)
             seed, _ = manage("seed_tickets", f"--count={count}", "--seed=7", env=env)
-        with scratch_database("vouchers") as name:
-            env = scratch_env(name)
-            imported, import_rss = manage("import_vouchers", *files, env=env)
-            exported, export_rss = manage("export_vouchers", f"--output-dir={folder}", env=env)
-            alone = mariadb_client(name, GROUP_BY, Path(folder) / "group_by.txt")
-            same = (Path(folder) / "vouchers.csv").read_bytes() == (
-                Path(folder) / "group_by.txt"
-            ).read_bytes()
+        env = scratch_env(name)
+        imported, import_rss = manage("import_vouchers", *files, env=env)
+        exported, export_rss = manage("export_vouchers", f"--output-dir={folder}", env=env)
+        alone = mariadb_client(name, GROUP_BY, folder / "group_by.txt")
+        same = (folder / "vouchers.csv").read_bytes() == (folder / "group_by.txt").read_bytes()
     title = f"{count:,} barcodes over {count // 10:,} orders ({connection.display_name})"
     report(
         f"Import, {title}",
