@@ -53,6 +53,7 @@ BENCH := $(RUN) --group bench python
 bench: sync
 	$(BENCH) bench/seed_tickets.py
 	$(BENCH) bench/regenerate_tokens.py
+	$(BENCH) bench/rotation_repeat.py
 	$(BENCH) bench/scale.py
 	$(BENCH) bench/serve.py
 	$(BENCH) bench/admin.py
@@ -63,6 +64,7 @@ bench: sync
 bench-smoke: sync
 	$(BENCH) bench/seed_tickets.py --count=2000
 	$(BENCH) bench/regenerate_tokens.py --count=2000
+	$(BENCH) bench/rotation_repeat.py --count=2000 --rotations=2
 	$(BENCH) bench/scale.py --steps=2 --step=1000 --buffer-pool=256M --plot=/dev/null
 	$(BENCH) bench/serve.py --seconds=1 --rounds=1
 	$(BENCH) bench/admin.py --tickets=2000 --requests=2 --rounds=1 --buffer-pool=256M

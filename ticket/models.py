@@ -1,8 +1,7 @@
-import uuid
-
 from django.db import models
 from django.db.models.functions import Now
 
+from ticket.tokens import token_new
 from utils.basemodel import TimeStampedModel
 
 
@@ -15,7 +14,7 @@ class Ticket(TimeStampedModel):
     """
 
     barcode = models.CharField(max_length=32, unique=True)
-    token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    token = models.UUIDField(unique=True, default=token_new, editable=False)
     order = models.ForeignKey(
         "order.Order",
         on_delete=models.PROTECT,
@@ -40,13 +39,16 @@ class Ticket(TimeStampedModel):
 
     @property
     def token_hint(self) -> str:
-        """Enough of the token to tell tickets apart on screen; never the secret itself."""
-        return f"{str(self.token)[:4]}…"
+        """Enough of the token to tell tickets apart on screen; never the secret itself. The
+        last digits: a version-7 token opens with when it was issued, alike within a batch."""
+        return f"…{str(self.token)[-4:]}"
 
 
 class RevokedToken(models.Model):
-    """A token replaced by a rotation job. Only its SHA-256 is kept (see tokens.token_hash):
-    enough to recognise a leaked token as revoked, useless to anyone who reads the table."""
+    """A token replaced by a rotation job. Only its SHA-256 is kept (see tokens.token_hash),
+    with a key made of the token's issue time and a part of that hash (tokens.token_key_sql):
+    enough to recognise a leaked token as revoked, useless to anyone who reads the table.
+    """
 
     # A job rotates each ticket once: the primary key refuses a second time. Having no
     # auto-increment id also spares concurrent INSERT ... SELECTs the table's AUTO-INC lock,
@@ -57,9 +59,18 @@ class RevokedToken(models.Model):
     # (utils/jobs/claims.py). Django still refuses to delete a job that has revocations.
     job = models.ForeignKey("utils.Job", on_delete=models.PROTECT, db_constraint=False)
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="revoked_tokens")
-    # Index: a presented token that matches no ticket is looked up here by hash.
-    token_hash = models.CharField(max_length=64, db_index=True)
+    # Compared, not indexed: a random 64-digit index outgrows memory after a few rotations
+    # of millions, and from then on every insert and lookup waits on the disk.
+    token_hash = models.CharField(max_length=64)
+    # Index: a presented token that matches no ticket is looked up here (tokens.token_keys).
+    # A rotation's keys follow the tokens' issue times, so they append near the index's end.
+    # NULL, not "", in rows that code older than the key wrote: the lookup falls back to them,
+    # and NULL needs no value of its own. (Made NOT NULL later, it would cost a table copy.)
+    token_key = models.CharField(max_length=20, null=True)  # noqa: DJ001
     revoked_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        indexes = [models.Index(fields=["token_key"], name="revoked_token_key")]
 
     def __str__(self) -> str:
         return f"revoked token of ticket {self.ticket_id} ({self.token_hash[:8]}…)"

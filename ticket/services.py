@@ -5,20 +5,15 @@ from functools import partial
 from random import Random
 from typing import Any, Literal
 
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from order.models import Order
 from order.selectors import order_ids
 from ticket.models import RevokedToken, Ticket
+from ticket.rotation import tokens_rotate_chunk, tokens_rotate_selected_chunk
 from ticket.selectors import ticket_by_token, tickets_range_end
-from ticket.tokens import (
-    token_hash,
-    token_hexes,
-    token_parse,
-    tokens_rotate_chunk,
-    tokens_rotate_selected_chunk,
-)
+from ticket.tokens import token_hash, token_hexes, token_keys, token_parse
 from utils.jobs import (
     ChunkWork,
     JobConflict,
@@ -209,9 +204,12 @@ def token_check(*, token: str) -> TokenCheck:
     ticket = ticket_by_token(token=value)
     if ticket is not None:
         return TokenCheck(status="valid", ticket=ticket)
-    # Index: token_hash. The latest revocation wins should a token ever recur.
+    # Index: revoked_token_key, one range access of two or three keys; the full hash tells
+    # apart tokens that share a key. NULL keys are revocations written by code older than
+    # the key, during a deploy. The latest revocation wins should a token ever recur.
+    keyed = Q(token_key__in=token_keys(value.hex)) | Q(token_key__isnull=True)
     revoked = (
-        RevokedToken.objects.filter(token_hash=token_hash(value.hex))
+        RevokedToken.objects.filter(keyed, token_hash=token_hash(value.hex))
         .select_related("ticket")
         .order_by("-revoked_at")
         .first()

@@ -3,6 +3,7 @@ from django.db import IntegrityError
 
 from tests.factories import TicketFactory
 from ticket.models import Ticket
+from ticket.tokens import token_hexes
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +26,8 @@ def test_ticket_without_an_order_is_unsold() -> None:
     assert Ticket.objects.filter(order__isnull=True).count() == 1
 
 
-def test_token_hint_shows_only_a_prefix() -> None:
-    ticket = TicketFactory.create()
-    assert ticket.token_hint == f"{str(ticket.token)[:4]}…"
+def test_token_hint_shows_only_the_last_digits_which_differ_within_a_batch() -> None:
+    token, other = token_hexes(2)  # one millisecond: the same first 12 digits
+    ticket = TicketFactory.create(token=token)
+    assert ticket.token_hint == f"…{token[-4:]}"
+    assert TicketFactory.create(token=other).token_hint != ticket.token_hint

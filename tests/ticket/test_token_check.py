@@ -2,9 +2,14 @@ import uuid
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import TicketFactory
+from ticket.models import RevokedToken
 from ticket.services import token_check
+from ticket.tokens import token_hash, token_hexes, token_keys
+from utils.models import Job
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,3 +39,66 @@ def test_malformed_tokens_are_unknown(presented: str) -> None:
 def test_token_is_recognised_in_either_spelling() -> None:
     ticket = TicketFactory.create()
     assert token_check(token=ticket.token.hex.upper()).status == "valid"
+
+
+def revocation(*, token: str, key: str | None) -> RevokedToken:
+    """A revoked token as some writer recorded it: a rotation, the key migration, or code
+    older than the key."""
+    ticket = TicketFactory.create()
+    job = Job.objects.create(kind="test", chunk_size=1)
+    return RevokedToken.objects.create(
+        job=job, ticket=ticket, token_hash=token_hash(token), token_key=key
+    )
+
+
+def test_a_version_4_token_revoked_before_the_key_existed_is_revoked() -> None:
+    token = uuid.uuid4().hex
+    backfilled = revocation(token=token, key=token_keys(token)[1])
+
+    found = token_check(token=token)
+
+    assert (found.status, found.ticket) == ("revoked", backfilled.ticket)
+
+
+def test_a_token_revoked_by_code_older_than_the_key_is_revoked() -> None:
+    token = token_hexes(1)[0]
+    keyless = revocation(token=token, key=None)
+
+    assert (token_check(token=token).status, token_check(token=token).ticket) == (
+        "revoked",
+        keyless.ticket,
+    )
+
+
+def test_tokens_that_share_a_key_are_told_apart_by_their_hash() -> None:
+    token, other = token_hexes(2)
+    shared = token_keys(token)[0]
+    revocation(token=other, key=shared)
+
+    assert token_check(token=token).status == "unknown"
+    mine = revocation(token=token, key=shared)
+    assert token_check(token=token).ticket == mine.ticket
+
+
+@pytest.mark.parametrize("stamp", ["000000000000", "ffffffffffff"])
+def test_a_token_from_the_distant_past_or_future_is_unknown(stamp: str) -> None:
+    revocation(token=token_hexes(1)[0], key=None)
+    assert token_check(token=stamp + token_hexes(1)[0][12:]).status == "unknown"
+
+
+def test_a_revoked_token_is_found_through_the_key_index() -> None:
+    token = token_hexes(1)[0]
+    revocation(token=token, key=token_keys(token)[0])
+
+    with CaptureQueriesContext(connection) as queries:
+        assert token_check(token=token).status == "revoked"
+
+    lookup = next(q["sql"] for q in queries if "ticket_revokedtoken" in q["sql"])
+    assert "revoked_token_key" in query_plan(lookup)
+
+
+def query_plan(sql: str) -> str:
+    explain = "EXPLAIN" if connection.vendor == "mysql" else "EXPLAIN QUERY PLAN"
+    with connection.cursor() as cursor:
+        cursor.execute(f"{explain} {sql}")
+        return str(cursor.fetchall())
