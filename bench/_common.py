@@ -23,6 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 ROOT = Path(__file__).resolve().parent.parent
 # A run's files and databases take about 1 KB a ticket: beyond this it would fill the disk.
 MAX_ROWS = 50_000_000
+POOL_LOWEST = 32 << 20
 
 
 def setup_django(*, server_only: bool = False) -> None:
@@ -205,12 +206,20 @@ def whole_number(highest: int = MAX_ROWS) -> Callable[[str], int]:
     return int_between(1, highest)
 
 
-def size_argument(text: str) -> int:
-    """An argument type: a size in bytes, written like 512M or 4G."""
+def pool_size(text: str) -> int:
+    """An argument type: an InnoDB buffer pool's size in bytes, written like 512M or 4G, from
+    32M (below it the figures say nothing) to half this machine's memory (the server must
+    not take what the benchmark's own processes need)."""
     found = re.fullmatch(r"([1-9][0-9]{0,5})([KMG]?)", text.upper())
     if found is None:
         raise argparse.ArgumentTypeError(f"expected a size like 512M or 4G, got {text!r}")
-    return int(found.group(1)) << {"": 0, "K": 10, "M": 20, "G": 30}[found.group(2)]
+    size = int(found.group(1)) << {"": 0, "K": 10, "M": 20, "G": 30}[found.group(2)]
+    highest = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    if not POOL_LOWEST <= size <= highest:
+        raise argparse.ArgumentTypeError(
+            f"a buffer pool takes from 32M to {highest >> 20}M here, got {text!r}"
+        )
+    return size
 
 
 def compose_buffer_pool() -> int:
@@ -218,7 +227,7 @@ def compose_buffer_pool() -> int:
     found = re.search(r"--innodb-buffer-pool-size=(\w+)", (ROOT / "docker-compose.yml").read_text())
     if found is None:
         sys.exit("docker-compose.yml sets no --innodb-buffer-pool-size")
-    return size_argument(found.group(1))
+    return pool_size(found.group(1))
 
 
 POOL_LOCK = "bench_buffer_pool"

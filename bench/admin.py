@@ -35,10 +35,10 @@ from urllib.parse import urlencode
 from _common import (
     buffer_pool,
     manage,
+    pool_size,
     scratch_database,
     scratch_env,
     setup_django,
-    size_argument,
     spawn,
     whole_number,
 )
@@ -112,7 +112,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--buffer-pool",
-        type=size_argument,
+        type=pool_size,
         help="InnoDB buffer pool for the run, e.g. 4G (default: docker-compose's)",
     )
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)

@@ -49,11 +49,11 @@ from _common import (
     ROOT,
     buffer_pool,
     manage,
+    pool_size,
     scratch_database,
     scratch_env,
     scratch_folder,
     setup_django,
-    size_argument,
     spawn,
     whole_number,
 )
@@ -112,7 +112,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--buffer-pool",
-        type=size_argument,
+        type=pool_size,
         help="InnoDB buffer pool for the run, e.g. 4G (default: docker-compose's)",
     )
     args = parser.parse_args()

@@ -16,11 +16,11 @@ import argparse
 from _common import (
     buffer_pool,
     manage,
+    pool_size,
     report,
     scratch_database,
     scratch_env,
     setup_django,
-    size_argument,
     use_database,
     whole_number,
 )
@@ -36,7 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=whole_number(), default=1_000_000)
     parser.add_argument("--rotations", type=whole_number(100), default=10)
-    parser.add_argument("--buffer-pool", type=size_argument, default=size_argument("128M"))
+    parser.add_argument("--buffer-pool", type=pool_size, default=pool_size("128M"))
     args = parser.parse_args()
     with buffer_pool(args.buffer_pool) as pool, scratch_database("rotation_repeat") as name:
         prepare(name, args.count)

@@ -16,10 +16,10 @@ from pathlib import Path
 from _common import (
     buffer_pool,
     manage,
+    pool_size,
     scratch_database,
     scratch_env,
     setup_django,
-    size_argument,
     whole_number,
 )
 
@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--step", type=whole_number(), default=1_000_000, help="tickets per step")
     parser.add_argument(
         "--buffer-pool",
-        type=size_argument,
+        type=pool_size,
         help="InnoDB buffer pool for the run, e.g. 4G (default: docker-compose's)",
     )
     parser.add_argument("--plot", type=Path, default=PLOT)

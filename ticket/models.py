@@ -64,8 +64,8 @@ class RevokedToken(models.Model):
     token_hash = models.CharField(max_length=64)
     # Index: a presented token that matches no ticket is looked up here (tokens.token_keys).
     # A rotation's keys follow the tokens' issue times, so they append near the index's end.
-    # NULL, not "", in rows that code older than the key wrote: the lookup falls back to them,
-    # and NULL needs no value of its own. (Made NOT NULL later, it would cost a table copy.)
+    # Nullable, since made NOT NULL it would cost a copy of the table; on MySQL its default
+    # keys what code older than the key inserts (migration 0005).
     token_key = models.CharField(max_length=20, null=True)  # noqa: DJ001
     revoked_at = models.DateTimeField(db_default=Now())
 

@@ -5,7 +5,7 @@ from functools import partial
 from random import Random
 from typing import Any, Literal
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from order.models import Order
@@ -193,7 +193,8 @@ class TokenCheck:
 
 def token_check(*, token: str) -> TokenCheck:
     """Tell whether a presented token is valid (with its ticket and `customer_id`), revoked
-    (with when, and the ticket it belonged to) or unknown: one or two unique-index probes.
+    (with when, and the ticket it belonged to) or unknown: a unique-index probe, then for a
+    token no ticket holds one range access of the revoked tokens' key index.
 
     Not cached: one probe costs about what a Redis GET does (0.28 ms against 0.21 ms here),
     and a cache must never answer "valid" for a token whose rotation has committed.
@@ -204,12 +205,12 @@ def token_check(*, token: str) -> TokenCheck:
     ticket = ticket_by_token(token=value)
     if ticket is not None:
         return TokenCheck(status="valid", ticket=ticket)
-    # Index: revoked_token_key, one range access of two or three keys; the full hash tells
-    # apart tokens that share a key. NULL keys are revocations written by code older than
-    # the key, during a deploy. The latest revocation wins should a token ever recur.
-    keyed = Q(token_key__in=token_keys(value.hex)) | Q(token_key__isnull=True)
+    # Index: revoked_token_key, one range access of two keys; the full hash tells apart
+    # tokens that share a key. The latest revocation wins should a token ever recur.
     revoked = (
-        RevokedToken.objects.filter(keyed, token_hash=token_hash(value.hex))
+        RevokedToken.objects.filter(
+            token_key__in=token_keys(value.hex), token_hash=token_hash(value.hex)
+        )
         .select_related("ticket")
         .order_by("-revoked_at")
         .first()

@@ -1,9 +1,9 @@
 """Migration operations that a killed `migrate` can run again.
 
-MySQL commits every DDL statement on its own, so a `migrate` killed after CREATE INDEX but
-before it recorded the migration runs the statement again, and fails on the index that it
-made the first time. These operations look at the table first. (Django's AlterField already
-drops a field's index only if it finds one.)
+MySQL commits every DDL statement on its own, so a `migrate` killed after ADD COLUMN or
+CREATE INDEX, but before it recorded the migration, runs the statement again and fails on
+what it made the first time. These operations look at the table first, both ways. (Django's
+AlterField already drops a field's index only if it finds one.)
 """
 
 from typing import Any
@@ -11,6 +11,37 @@ from typing import Any
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import ProjectState
+
+
+class AddFieldIfMissing(migrations.AddField):
+    """AddField that passes over a column already in the table (forwards), or already gone
+    from it (backwards). On MariaDB a nullable column is added instantly, whatever the size
+    of the table."""
+
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self._column(model) not in _columns(schema_editor, model):
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if self._column(model) in _columns(schema_editor, model):
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def _column(self, model: Any) -> str:
+        return str(model._meta.get_field(self.name).column)
 
 
 class AddIndexIfMissing(migrations.AddIndex):
@@ -25,9 +56,8 @@ class AddIndexIfMissing(migrations.AddIndex):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
-        if not self._index_exists(
-            schema_editor, to_state.apps.get_model(app_label, self.model_name)
-        ):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.index.name not in _constraints(schema_editor, model):
             super().database_forwards(app_label, schema_editor, from_state, to_state)
 
     def database_backwards(
@@ -38,12 +68,18 @@ class AddIndexIfMissing(migrations.AddIndex):
         to_state: ProjectState,
     ) -> None:
         model = from_state.apps.get_model(app_label, self.model_name)
-        if self._index_exists(schema_editor, model):
+        if self.index.name in _constraints(schema_editor, model):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
-    def _index_exists(self, schema_editor: BaseDatabaseSchemaEditor, model: Any) -> bool:
-        with schema_editor.connection.cursor() as cursor:
-            constraints = schema_editor.connection.introspection.get_constraints(
-                cursor, model._meta.db_table
-            )
-        return self.index.name in constraints
+
+def _columns(schema_editor: BaseDatabaseSchemaEditor, model: Any) -> set[str]:
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        description = connection.introspection.get_table_description(cursor, model._meta.db_table)
+    return {column.name for column in description}
+
+
+def _constraints(schema_editor: BaseDatabaseSchemaEditor, model: Any) -> dict[str, Any]:
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, model._meta.db_table)

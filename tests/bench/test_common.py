@@ -83,7 +83,18 @@ def test_an_unreachable_server_is_one_line(command_env) -> None:
 @pytest.mark.parametrize("text", ["0", "-5", "4X", "1T", "1000000M"])
 def test_a_bad_buffer_pool_size_is_refused(text) -> None:
     with pytest.raises(argparse.ArgumentTypeError, match="expected a size like 512M or 4G"):
-        _common.size_argument(text)
+        _common.pool_size(text)
+
+
+@pytest.mark.parametrize("text", ["1", "31M", "999999G"])
+def test_a_buffer_pool_too_small_or_beyond_half_the_memory_is_refused(text) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="a buffer pool takes from 32M to "):
+        _common.pool_size(text)
+
+
+def test_a_buffer_pool_from_32m_is_taken() -> None:
+    assert _common.pool_size("32M") == 32 << 20
+    assert _common.pool_size("1g") == 1 << 30
 
 
 @mysql_only

@@ -21,6 +21,7 @@ from utils.jobs.progress import Progress
 from utils.schema import AddIndexIfMissing
 
 BATCH = 10_000
+HASH_KEY_DIGITS = 20  # what ticket.tokens.token_keys reads for a revocation keyed here
 
 
 def keys_backfill(apps: Any, schema_editor: Any) -> None:
@@ -39,7 +40,7 @@ def keys_backfill(apps: Any, schema_editor: Any) -> None:
             end = min(start + BATCH, hi + 1)
             revoked.filter(
                 job_id=job_id, ticket_id__gte=start, ticket_id__lt=end, token_key__isnull=True
-            ).update(token_key=Left("token_hash", ticket.tokens.KEY_DIGITS))
+            ).update(token_key=Left("token_hash", HASH_KEY_DIGITS))
             progress.advance(end - start)
     progress.close()
 
@@ -49,7 +50,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("ticket", "0005_revokedtoken_token_key"),
-        ("utils", "0003_cache_generations"),
     ]
 
     operations = [

@@ -9,31 +9,15 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 
 from tests.factories import TicketFactory
+from tests.ticket.migrations.steps import migrate_to_the_end
 from ticket.models import Ticket
 from ticket.services import ticket_tokens_regenerate_selected, token_check
 from ticket.tokens import token_hash, token_keys
 
-BEFORE = ("ticket", "0005_revokedtoken_token_key")
 AFTER = ("ticket", "0006_revoked_token_key_index")
 backfill = importlib.import_module("ticket.migrations.0006_revoked_token_key_index")
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def before_the_key() -> Iterator[Any]:
-    """The schema as 0005 leaves it, and its models; the whole schema again afterwards."""
-    executor = MigrationExecutor(connection)
-    executor.migrate([BEFORE])
-    try:
-        yield executor.loader.project_state([BEFORE]).apps
-    finally:
-        migrate_to_the_end()
-
-
-def migrate_to_the_end() -> None:
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def revocations(apps: Any, tokens: list[str]) -> list[Any]:
