@@ -9,8 +9,7 @@ Rotation rules (the job engine adds its own, see utils/jobs):
   lock, and wait on, the first row past it (the next chunk's first ticket).
 - Transaction boundary: a chunk of tickets (a primary-key range) is rotated in the chunk's
   transaction: the rows locked, the old tokens' hashes and keys recorded, the new tokens
-  written, and
-  the chunk marked done, all in one commit.
+  written, and the chunk marked done, all in one commit.
 - Idempotency: only the worker holding a chunk's lease changes its tokens, and a job may
   record a ticket's old token only once (primary key (job, ticket)), so a chunk is rotated
   once or not at all.

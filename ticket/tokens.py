@@ -68,8 +68,8 @@ def token_hash(token_hex: str) -> str:
 
 def token_keys(token_hex: str) -> tuple[str, str]:
     """The keys under which a revoked token may be indexed (RevokedToken.token_key): the
-    one a rotation writes now (see token_key_sql), and the one the migration gave the
-    revocations recorded before keys existed, the first 20 digits of the hash."""
+    one a rotation writes (see token_key_sql), and the first 20 digits of the hash: what
+    migrations 0005 and 0006 give the revocations that were recorded without a key."""
     digest = token_hash(token_hex)
     return token_hex.lower()[:TIME_DIGITS] + digest[:HASH_DIGITS], digest[:KEY_DIGITS]
 
