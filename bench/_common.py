@@ -167,6 +167,16 @@ def use_database(name: str) -> None:
     connection.settings_dict["NAME"] = name
 
 
+def scratch_tickets(name: str, count: int) -> None:
+    """Seed scratch database `name` with 1,000 customers, 10,000 orders and `count` tickets,
+    then make it this process's database (see use_database)."""
+    env = scratch_env(name)
+    manage("seed_users", "--count=1000", "--seed=7", env=env)
+    manage("seed_orders", "--count=10000", "--seed=7", env=env)
+    manage("seed_tickets", f"--count={count}", "--seed=7", env=env)
+    use_database(name)
+
+
 def mariadb_client(database: str, sql: str, output: Path) -> float:
     """Seconds for the mariadb client to run `sql` in `database`, its rows written to `output`
     as they come: tab-separated, raw, without column names."""

@@ -18,8 +18,8 @@ from _common import (
     report,
     scratch_database,
     scratch_env,
+    scratch_tickets,
     setup_django,
-    use_database,
     whole_number,
 )
 
@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--count", type=whole_number(), default=1_000_000)
     count = parser.parse_args().count
     with scratch_database("rotation") as name:
-        prepare(name, count)
+        scratch_tickets(name, count)
         sql_only = timed(rotate_in_sql)
         ours, rss = command_run(name)
         orm = timed(rotate_with_bulk_update)
@@ -54,14 +54,6 @@ def main() -> None:
         project="regenerate_tokens",
     )
     print(f"  regenerate_tokens peak RSS: {rss} MiB")
-
-
-def prepare(name: str, count: int) -> None:
-    env = scratch_env(name)
-    manage("seed_users", "--count=1000", "--seed=7", env=env)
-    manage("seed_orders", "--count=10000", "--seed=7", env=env)
-    manage("seed_tickets", f"--count={count}", "--seed=7", env=env)
-    use_database(name)
 
 
 def clear_revocations() -> None:

@@ -20,8 +20,8 @@ from _common import (
     report,
     scratch_database,
     scratch_env,
+    scratch_tickets,
     setup_django,
-    use_database,
     whole_number,
 )
 
@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--buffer-pool", type=pool_size, default=pool_size("128M"))
     args = parser.parse_args()
     with buffer_pool(args.buffer_pool) as pool, scratch_database("rotation_repeat") as name:
-        prepare(name, args.count)
+        scratch_tickets(name, args.count)
         runs = [rotate(name, n) for n in range(1, args.rotations + 1)]
         data, indexes = revoked_storage()
     rows = [(f"rotation {n}", seconds) for n, (seconds, _) in enumerate(runs, start=1)]
@@ -58,14 +58,6 @@ def main() -> None:
         f" (data {data / revoked:.0f}, indexes {indexes / revoked:.0f})"
     )
     print(f"  regenerate_tokens peak RSS: {max(rss for _, rss in runs)} MiB")
-
-
-def prepare(name: str, count: int) -> None:
-    env = scratch_env(name)
-    manage("seed_users", "--count=1000", "--seed=7", env=env)
-    manage("seed_orders", "--count=10000", "--seed=7", env=env)
-    manage("seed_tickets", f"--count={count}", "--seed=7", env=env)
-    use_database(name)
 
 
 def rotate(name: str, n: int) -> tuple[float, int]:
