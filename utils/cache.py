@@ -50,7 +50,7 @@ def family_cached(*, family: str, key: str, timeout: int, compute: Callable[[], 
 def family_bump(*, family: str) -> None:
     """Retire the family's cached answers: call it in the transaction of the write, last,
     as it holds a shard's row until the commit."""
-    shard = random.randrange(SHARDS)
+    shard = family_shard()
     table = connection.ops.quote_name(CacheGeneration._meta.db_table)
     # Plain SQL: gates bump on every redemption, and compiling the ORM's UPDATE would cost
     # more than running it.
@@ -62,6 +62,11 @@ def family_bump(*, family: str) -> None:
         if cursor.rowcount:
             return
     _shard_create(family=family, shard=shard)
+
+
+def family_shard() -> int:
+    """The shard a writer bumps: any, so that concurrent writers seldom share one."""
+    return random.randrange(SHARDS)
 
 
 def _shard_create(*, family: str, shard: int) -> None:

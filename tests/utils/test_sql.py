@@ -1,4 +1,5 @@
 import pytest
+from django.db.models import Count
 
 from tests.factories import UserFactory
 from user.models import User
@@ -33,3 +34,13 @@ def test_streamed_rows_are_the_querysets_rows_whatever_the_fetch() -> None:
     users = UserFactory.create_batch(5)
     rows = User.objects.order_by("pk").values_list("pk", "email")
     assert list(rows_streamed(rows, fetch=2)) == [(user.pk, user.email) for user in users]
+
+
+def test_a_compiled_query_gives_values_as_the_orm_does_with_its_annotations() -> None:
+    user: User = UserFactory.create()
+    found = CompiledQuery(
+        lambda: User.objects.filter(email="").annotate(order_count=Count("orders"))
+    ).first(user.email)
+    assert found is not None
+    assert (found.pk, found.is_active, found.date_joined) == (user.pk, True, user.date_joined)
+    assert getattr(found, "order_count") == 0  # noqa: B009 (mypy knows no annotation)

@@ -9,7 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 
 from tests.factories import TicketFactory
-from tests.ticket.migrations.steps import migrate_to_the_end
+from tests.ticket.migrations.steps import killed_during, migrate_to_the_end
 from ticket.models import Ticket
 from ticket.services import ticket_tokens_regenerate_selected, token_check
 from ticket.tokens import token_hash, token_keys
@@ -66,7 +66,7 @@ def test_a_rerun_after_a_killed_migrate_keys_only_what_is_left_and_builds_no_sec
     migrate_to_the_end()
     type(done).objects.filter(pk=left[0].pk).update(token_key=None)
     # Killed after its index statements committed, before it recorded itself as applied.
-    MigrationRecorder(connection).record_unapplied(*AFTER)
+    killed_during(AFTER)
 
     migrate_to_the_end()
 
