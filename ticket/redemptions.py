@@ -15,11 +15,12 @@ Rules:
   the token, and the scan answers `revoked`.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -32,6 +33,12 @@ from utils.sql import rows_insert
 # database's default).
 SCAN_FIELDS = ("ticket", "result", "scanned_by", "nonce")
 Result = Literal["ok", "already_redeemed", "revoked", "unknown", "unsold"]
+# MySQL's errors for a function it cannot run: it does not exist (a restore without
+# `mysqldump --routines`, code deployed before its migrate), the user may not EXECUTE it, its
+# definer is gone. Redemptions then take the transaction, and the operator is told once.
+CLAIM_UNAVAILABLE = {1305, 1370, 1449}
+logger = logging.getLogger(__name__)
+_claim_unavailable = False
 
 
 @dataclass(frozen=True)
@@ -132,12 +139,37 @@ def _claimed_at_once(*, check: TokenCheck, now: datetime, scanned_by: str, nonce
     if not mysql or check.status != "valid" or ticket is None or ticket.order_id is None:
         return False
     claim = [ticket.pk, _prepared_token(ticket), *_prepared(now, scanned_by, nonce)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT ticket_claim(%s, %s, %s, %s, %s, %s, %s)",
-            [*claim, DATA_FAMILY, family_shard()],
-        )
-        return bool(cursor.fetchone()[0] == 1)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT ticket_claim(%s, %s, %s, %s, %s, %s, %s)",
+                [*claim, DATA_FAMILY, family_shard()],
+            )
+            claimed = bool(cursor.fetchone()[0] == 1)
+    except OperationalError as error:
+        if error.args[0] not in CLAIM_UNAVAILABLE:
+            raise
+        _claim_unavailable_report(error)
+        return False
+    _claim_unavailable_report(None)
+    return claimed
+
+
+def _claim_unavailable_report(error: OperationalError | None) -> None:
+    """Log when the claim's function stops or starts working again, once each way."""
+    global _claim_unavailable
+    if (error is not None) == _claim_unavailable:
+        return
+    _claim_unavailable = error is not None
+    if error is None:
+        logger.warning("ticket_claim works again: redemptions are one statement again")
+        return
+    logger.error(
+        "ticket_claim cannot run (MySQL error %s): redemptions take a transaction meanwhile."
+        " Recreate it with `manage.py migrate ticket 0006 && manage.py migrate`, and let the"
+        " application's user EXECUTE it",
+        error.args[0],
+    )
 
 
 def _prepared(now: datetime, scanned_by: str, nonce: str) -> list[Any]:

@@ -1,6 +1,9 @@
+import importlib
+import logging
 import threading
 
 import pytest
+from django.apps import apps as global_apps
 from django.db import connection, transaction
 from django.db.models.functions import Now
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +17,7 @@ from ticket.tokens import token_hexes
 from utils.cache import DATA_FAMILY, family_generation
 
 pytestmark = pytest.mark.django_db(transaction=True)
+CLAIM_FUNCTION = importlib.import_module("ticket.migrations.0007_ticket_claim_function")
 
 
 @mysql_only
@@ -99,3 +103,39 @@ def test_on_mysql_a_sold_tickets_redemption_is_its_lookup_and_one_statement() ->
     ]
     assert Ticket.objects.get(pk=ticket.pk).redeemed_by == "gate"
     assert family_generation(family=DATA_FAMILY) == generation + 1
+
+
+@mysql_only
+def test_without_the_claims_function_redemptions_take_the_transaction_and_say_so_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A restore without `mysqldump --routines`, or code deployed before its migrate, leaves
+    no ticket_claim: the gates must go on letting each ticket in once, not answer 500."""
+    first, second = TicketFactory.create_batch(2)
+    with connection.cursor() as cursor:
+        cursor.execute(CLAIM_FUNCTION.DROP)
+    try:
+        with caplog.at_level(logging.WARNING, logger="ticket.redemptions"):
+            answers = [
+                ticket_redeem(token=str(ticket.token), nonce=nonce, scanned_by="gate").result
+                for ticket, nonce in ((first, "a"), (second, "b"), (first, "c"))
+            ]
+    finally:
+        with connection.schema_editor(atomic=False) as editor:
+            CLAIM_FUNCTION.function_create(global_apps, editor)
+    assert answers == ["ok", "ok", "already_redeemed"]
+    assert sorted(Scan.objects.values_list("result", flat=True)) == [
+        "already_redeemed",
+        "ok",
+        "ok",
+    ]
+    assert [record.message.split(" (")[0] for record in caplog.records] == [
+        "ticket_claim cannot run"
+    ]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="ticket.redemptions"):
+        third = TicketFactory.create()
+        assert ticket_redeem(token=str(third.token), nonce="n", scanned_by="gate").result == "ok"
+    assert [record.message.split(":")[0] for record in caplog.records] == [
+        "ticket_claim works again"
+    ]
