@@ -113,12 +113,17 @@ class CompiledQuery(Generic[M]):
 def rows_streamed(
     queryset: QuerySet[Any, tuple[Any, ...]], *, fetch: int
 ) -> Iterator[tuple[Any, ...]]:
-    """The rows of a values_list() queryset, `fetch` at a time, as the database sends them:
-    mysqlclient's own cursor would first take the whole result into memory (312 MiB for a
-    1M-row export), so MySQL gets a server-side cursor. No other query may run on the
-    connection until the rows are all read. Values come as the driver gives them (no
-    converters): for numbers and strings."""
+    """The rows of a values_list() queryset, as sql_rows_streamed sends them."""
     sql, params = queryset.query.sql_with_params()
+    return sql_rows_streamed(str(sql), params, fetch=fetch)
+
+
+def sql_rows_streamed(sql: str, params: Sequence[Any], *, fetch: int) -> Iterator[tuple[Any, ...]]:
+    """The rows of a query, `fetch` at a time, as the database sends them: mysqlclient's own
+    cursor would first take the whole result into memory (312 MiB for a 1M-row export), so
+    MySQL gets a server-side cursor. No other query may run on the connection until the rows
+    are all read. Values come as the driver gives them (no converters): for numbers and
+    strings."""
     if connection.vendor == "mysql":
         from MySQLdb.cursors import SSCursor
 

@@ -46,9 +46,9 @@ def _write(file: TextIO, source: str, top: int) -> Written:
     best: list[tuple[int, int]] = []  # a min-heap of (tickets, -customer): the top so far
     for customer, orders in groupby(vouchers(source=source), key=lambda voucher: voucher[0][0]):
         tickets = 0
-        for (_, order), barcodes in orders:
-            file.write(f"{customer}, {order}, [{', '.join(barcodes)}]\n")
-            tickets += len(barcodes)
+        for (_, order), barcodes, count in orders:
+            file.write(f"{customer}, {order}, [{barcodes}]\n")
+            tickets += count
             lines += 1
         heapq.heappush(best, (tickets, -customer))
         if len(best) > top:
