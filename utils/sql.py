@@ -1,6 +1,6 @@
 """Set-based SQL for batches of rows that the ORM would write one object at a time."""
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -118,7 +118,7 @@ def rows_streamed(
     return sql_rows_streamed(str(sql), params, fetch=fetch)
 
 
-def sql_rows_streamed(sql: str, params: Sequence[Any], *, fetch: int) -> Iterator[tuple[Any, ...]]:
+def sql_rows_streamed(sql: str, params: Sequence[Any], *, fetch: int) -> Generator[tuple[Any, ...]]:
     """The rows of a query, `fetch` at a time, as the database sends them: mysqlclient's own
     cursor would first take the whole result into memory (312 MiB for a 1M-row export), so
     MySQL gets a server-side cursor. No other query may run on the connection until the rows

@@ -12,12 +12,13 @@ Rules:
 
 import heapq
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 from typing import TextIO
 
-from vouchers.selectors import vouchers
+from vouchers.selectors import BarcodesCut, Voucher, vouchers
 
 VOUCHERS_FILE = "vouchers.csv"
 
@@ -33,18 +34,25 @@ def vouchers_write(*, source: str, folder: Path, top: int) -> Written:
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".{VOUCHERS_FILE}.{os.getpid()}.partial"
     try:
-        with partial.open("w", encoding="utf-8", newline="\n") as file:
-            written = _write(file, source, top)
+        try:
+            written = _written(partial, vouchers(source=source), top)
+        except BarcodesCut:  # an order longer than the database joins: all again, by rows
+            written = _written(partial, vouchers(source=source, joined=False), top)
         partial.replace(folder / VOUCHERS_FILE)
     finally:
         partial.unlink(missing_ok=True)
     return written
 
 
-def _write(file: TextIO, source: str, top: int) -> Written:
+def _written(path: Path, lines: Iterator[Voucher], top: int) -> Written:
+    with path.open("w", encoding="utf-8", newline="\n") as file:
+        return _write(file, lines, top)
+
+
+def _write(file: TextIO, all_vouchers: Iterator[Voucher], top: int) -> Written:
     lines = 0
     best: list[tuple[int, int]] = []  # a min-heap of (tickets, -customer): the top so far
-    for customer, orders in groupby(vouchers(source=source), key=lambda voucher: voucher[0][0]):
+    for customer, orders in groupby(all_vouchers, key=lambda voucher: voucher[0][0]):
         tickets = 0
         for (_, order), barcodes, count in orders:
             file.write(f"{customer}, {order}, [{barcodes}]\n")

@@ -1,11 +1,11 @@
 from collections.abc import Iterator
+from contextlib import closing
 from itertools import groupby
 
 from django.db import connection
 from django.db.models import Exists, OuterRef
 
 from ticket.models import Ticket
-from utils.jobs import JobError
 from utils.models import Job
 from utils.sql import rows_streamed, sql_rows_streamed
 from vouchers.models import ImportedOrder, ImportedTicket
@@ -25,7 +25,17 @@ FETCH_ROWS = 2000
 SEPARATOR = ", "
 
 
-def vouchers(*, source: str) -> Iterator[Voucher]:
+# GROUP_CONCAT's limit for the session: it returns at most max_allowed_packet bytes, whatever
+# its own limit says, so an order of more (about 900,000 barcodes at MariaDB's default 16 MiB)
+# is cut short, and its export made again with the rows grouped here.
+JOIN_LIMIT = "@@max_allowed_packet"
+
+
+class BarcodesCut(Exception):
+    """The database cut an order's joined barcodes short."""
+
+
+def vouchers(*, source: str, joined: bool | None = None) -> Iterator[Voucher]:
     """A source's orders with their barcodes, in customer then order order, barcodes in
     ticket-id order; orders without one left out.
 
@@ -34,12 +44,13 @@ def vouchers(*, source: str) -> Iterator[Voucher]:
     is what it does fastest (bench/tiqets.py); keyset pages by customer read the tickets in
     random order instead, 4 times slower at 1M tickets on a 128 MiB buffer pool. On MySQL the
     database also joins each order's barcodes (GROUP_CONCAT), so that a row an order, not a
-    row a ticket, reaches Python. SQLite's group_concat keeps no order: there the rows are
-    grouped here.
+    row a ticket, reaches Python (`joined`, the default there; BarcodesCut when an order's are
+    longer than it joins). SQLite's group_concat keeps no order: there the rows are grouped
+    here.
     """
-    if connection.vendor == "mysql":
-        return _vouchers_joined(source)
-    return _vouchers_grouped(source)
+    if joined is None:
+        joined = connection.vendor == "mysql"
+    return _vouchers_joined(source) if joined else _vouchers_grouped(source)
 
 
 def _vouchers_grouped(source: str) -> Iterator[Voucher]:
@@ -54,19 +65,21 @@ def _vouchers_grouped(source: str) -> Iterator[Voucher]:
 def _vouchers_joined(source: str) -> Iterator[Voucher]:
     orders, tickets = ImportedOrder._meta.db_table, Ticket._meta.db_table
     with connection.cursor() as cursor:
-        # As long as the longest answer the server may send: never a list cut short.
-        cursor.execute("SET SESSION group_concat_max_len = @@max_allowed_packet")
-    for customer, order, codes, count in sql_rows_streamed(
+        cursor.execute(f"SET SESSION group_concat_max_len = {JOIN_LIMIT}")
+    rows = sql_rows_streamed(
         f"SELECT io.customer_external_id, io.external_id,"
-        f" GROUP_CONCAT(t.barcode ORDER BY t.id SEPARATOR '{SEPARATOR}'), COUNT(*)"
+        f" GROUP_CONCAT(t.barcode ORDER BY t.id SEPARATOR '{SEPARATOR}'), COUNT(*),"
+        " SUM(CHAR_LENGTH(t.barcode))"
         f" FROM {orders} io JOIN {tickets} t ON t.order_id = io.order_id"
         " WHERE io.source = %s GROUP BY io.id ORDER BY io.customer_external_id, io.external_id",
         [source],
         fetch=FETCH_ROWS,
-    ):
-        if codes.count(SEPARATOR) + 1 != count:  # cut short all the same
-            raise JobError(f"order {order}'s barcodes are longer than max_allowed_packet")
-        yield (customer, order), codes, count
+    )
+    with closing(rows):  # its cursor closed before a caller's next query, even when cut
+        for customer, order, codes, count, length in rows:
+            if len(codes) != length + len(SEPARATOR) * (count - 1):
+                raise BarcodesCut(f"order {order}")
+            yield (customer, order), codes, count
 
 
 def unused_barcodes_count(*, source: str) -> int:

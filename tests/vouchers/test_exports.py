@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, mysql_only
 from tests.vouchers.conftest import import_files, write
 from vouchers import selectors
 
@@ -43,6 +43,19 @@ def test_an_order_split_across_fetches_is_one_line(
     whole, _ = export(tmp_path / "whole")
     monkeypatch.setattr(selectors, "FETCH_ROWS", 1)
     assert export(tmp_path / "fetched")[0] == whole
+
+
+@mysql_only
+def test_an_order_longer_than_the_database_joins_is_exported_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GROUP_CONCAT returns at most max_allowed_packet bytes (16 MiB: about 900,000 barcodes);
+    here a limit of 3 cuts order 10's "B2, C3"."""
+    import_files(*write(tmp_path, ORDERS, BARCODES))
+    monkeypatch.setattr(selectors, "JOIN_LIMIT", "3")
+    lines, printed = export(tmp_path / "out")
+    assert lines == ["9, 3, [F6]", "9, 10, [B2, C3]", "10, 1, [D4]", "10, 2, [A1]"]
+    assert printed == "Top 5 customers:\n9, 3\n10, 2\nUnused barcodes: 2\n"
 
 
 def test_top_customers_break_ties_by_id_then_the_unused_barcodes(tmp_path: Path) -> None:
