@@ -44,9 +44,9 @@ def vouchers_write(*, source: str, folder: Path, top: int) -> Written:
     return written
 
 
-def _written(path: Path, lines: Iterator[Voucher], top: int) -> Written:
+def _written(path: Path, found: Iterator[Voucher], top: int) -> Written:
     with path.open("w", encoding="utf-8", newline="\n") as file:
-        return _write(file, lines, top)
+        return _write(file, found, top)
 
 
 def _write(file: TextIO, all_vouchers: Iterator[Voucher], top: int) -> Written:
