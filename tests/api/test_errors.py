@@ -102,3 +102,14 @@ def test_logs_of_scans_and_of_a_failure_hold_neither_token_nor_key(
     assert token not in caplog.text
     assert token.replace("-", "") not in caplog.text
     assert scanner_key not in caplog.text
+
+
+def test_head_on_a_get_endpoint_answers_as_its_get_without_the_body(
+    client: Client, scanner_key: str
+) -> None:
+    got = client.get("/api/whoami", headers=bearer(scanner_key))
+    head = client.head("/api/whoami", headers=bearer(scanner_key))
+    assert (head.status_code, head.content) == (200, b"")
+    assert head["Content-Type"] == got["Content-Type"]
+    assert head["Content-Length"] == str(len(got.content))
+    assert client.head("/api/whoami").status_code == 401

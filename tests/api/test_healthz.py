@@ -59,3 +59,14 @@ def test_overlapping_health_checks_both_see_redis_ok(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(cache, "set", set_then_another_check)
     assert _cache_state() == "ok"
     assert overlapped == ["ok"]
+
+
+@override_settings(ALLOWED_HOSTS=["tickets.example.com"], SECURE_SSL_REDIRECT=True)
+def test_healthz_answers_a_probe_by_address_over_plain_http(client: Client) -> None:
+    """A load balancer probes the instance by its address, not the site's name, and before
+    TLS: neither the host check nor the HTTPS redirect stands in its way."""
+    response = client.get("/healthz", headers={"host": "10.0.0.7:8000"})
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+    assert client.head("/healthz", headers={"host": "10.0.0.7"}).status_code == 200
+    assert client.get("/admin/", headers={"host": "10.0.0.7"}).status_code == 400
