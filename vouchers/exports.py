@@ -6,7 +6,8 @@ Rules:
   the order they were imported (ticket ids follow the file's lines: vouchers/imports.py).
 - The top customers (tickets bought, ties to the lower id) are counted from the same rows: a
   second query over the tickets cost as much as a third of the export.
-- Memory: a fetch of rows at a time (vouchers.selectors.vouchers), and the top N.
+- Memory: a fetch of rows at a time (vouchers.selectors.vouchers), and the top N; a long
+  order's barcodes are written as they come.
 - No partial file: it is written beside the target and renamed over it when complete.
 """
 
@@ -18,7 +19,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import TextIO
 
-from vouchers.selectors import BarcodesCut, Voucher, vouchers
+from vouchers.selectors import SEPARATOR, BarcodesCut, Pieces, Voucher, vouchers
 
 VOUCHERS_FILE = "vouchers.csv"
 
@@ -54,12 +55,22 @@ def _write(file: TextIO, all_vouchers: Iterator[Voucher], top: int) -> Written:
     best: list[tuple[int, int]] = []  # a min-heap of (tickets, -customer): the top so far
     for customer, orders in groupby(all_vouchers, key=lambda voucher: voucher[0][0]):
         tickets = 0
-        for (_, order), barcodes, count in orders:
-            file.write(f"{customer}, {order}, [{barcodes}]\n")
-            tickets += count
+        for (_, order), pieces in orders:
+            tickets += _line(file, f"{customer}, {order}, ", pieces)
             lines += 1
         heapq.heappush(best, (tickets, -customer))
         if len(best) > top:
             heapq.heappop(best)
     ranked = sorted(best, reverse=True)
     return Written(vouchers=lines, top=[(-customer, tickets) for tickets, customer in ranked])
+
+
+def _line(file: TextIO, start: str, pieces: Pieces) -> int:
+    """Write a voucher's line; return how many barcodes it holds."""
+    file.write(f"{start}[")
+    count = 0
+    for text, held in pieces:
+        file.write(f"{SEPARATOR if count else ''}{text}")
+        count += held
+    file.write("]\n")
+    return count

@@ -1,6 +1,6 @@
 from collections.abc import Iterator
 from contextlib import closing
-from itertools import groupby
+from itertools import groupby, islice
 
 from django.db import connection
 from django.db.models import Exists, OuterRef
@@ -19,8 +19,10 @@ def orders_without_tickets(*, job: Job) -> Iterator[int]:
     return refs.order_by("external_id").values_list("external_id", flat=True).iterator()
 
 
-# (customer, order), the order's barcodes joined by ", ", how many they are.
-Voucher = tuple[tuple[int, int], str, int]
+# (customer, order), then the order's barcodes in pieces: each some barcodes joined by ", "
+# and how many they are (one piece, or FETCH_ROWS barcodes a piece for a long order).
+Pieces = Iterator[tuple[str, int]]
+Voucher = tuple[tuple[int, int], Pieces]
 FETCH_ROWS = 2000
 SEPARATOR = ", "
 
@@ -58,8 +60,12 @@ def _vouchers_grouped(source: str) -> Iterator[Voucher]:
     ordered = rows.order_by("customer_external_id", "external_id", "order__tickets__id")
     barcodes = ordered.values_list("customer_external_id", "external_id", "order__tickets__barcode")
     for key, group in groupby(rows_streamed(barcodes, fetch=FETCH_ROWS), key=lambda row: row[:2]):
-        codes = [barcode for _, _, barcode in group]
-        yield key, SEPARATOR.join(codes), len(codes)
+        yield key, _pieces(barcode for _, _, barcode in group)
+
+
+def _pieces(barcodes: Iterator[str]) -> Pieces:
+    while piece := list(islice(barcodes, FETCH_ROWS)):
+        yield SEPARATOR.join(piece), len(piece)
 
 
 def _vouchers_joined(source: str) -> Iterator[Voucher]:
@@ -79,7 +85,7 @@ def _vouchers_joined(source: str) -> Iterator[Voucher]:
         for customer, order, codes, count, length in rows:
             if len(codes) != length + len(SEPARATOR) * (count - 1):
                 raise BarcodesCut(f"order {order}")
-            yield (customer, order), codes, count
+            yield (customer, order), iter([(codes, count)])
 
 
 def unused_barcodes_count(*, source: str) -> int:
