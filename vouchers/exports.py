@@ -8,11 +8,13 @@ Rules:
   second query over the tickets cost as much as a third of the export.
 - Memory: a fetch of rows at a time (vouchers.selectors.vouchers), and the top N; a long
   order's barcodes are written as they come.
-- No partial file: it is written beside the target and renamed over it when complete.
+- No partial file: it is written beside the target and renamed over it when complete. What an
+  export killed on this host left beside it is removed by the next one.
 """
 
 import heapq
 import os
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby
@@ -33,7 +35,8 @@ class Written:
 def vouchers_write(*, source: str, folder: Path, top: int) -> Written:
     """Write `folder`/vouchers.csv for `source`; with its `top` customers."""
     folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".{VOUCHERS_FILE}.{os.getpid()}.partial"
+    _partials_of_the_dead_remove(folder)
+    partial = folder / _partial_name(os.getpid())
     try:
         try:
             written = _written(partial, vouchers(source=source), top)
@@ -43,6 +46,34 @@ def vouchers_write(*, source: str, folder: Path, top: int) -> Written:
     finally:
         partial.unlink(missing_ok=True)
     return written
+
+
+PARTIAL = f".{VOUCHERS_FILE}.", ".partial"
+
+
+def _partial_name(pid: int) -> str:
+    # The host in the name: another host's export into a shared folder is none of ours.
+    prefix, suffix = PARTIAL
+    return f"{prefix}{socket.gethostname()}.{pid}{suffix}"
+
+
+def _partials_of_the_dead_remove(folder: Path) -> None:
+    """Remove the partial files of this host's exports that were killed (kill -9)."""
+    prefix, suffix = PARTIAL
+    for path in folder.glob(f"{prefix}*{suffix}"):
+        host, _, pid = path.name.removeprefix(prefix).removesuffix(suffix).rpartition(".")
+        if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        pass
+    return True
 
 
 def _written(path: Path, found: Iterator[Voucher], top: int) -> Written:

@@ -1,4 +1,6 @@
 import io
+import os
+import socket
 import subprocess
 import sys
 import tracemalloc
@@ -187,3 +189,29 @@ def test_a_long_orders_barcodes_are_written_as_they_come_not_held(
     assert written.startswith("1, 1, [LONGlong00000000, LONGlong00000001, ")
     assert written.endswith(", LONGlong00019999]\n")
     assert written.count(", ") == 2 + 19_999
+
+
+def test_an_export_removes_what_a_killed_export_of_this_host_left_and_keeps_the_rest(
+    tmp_path: Path,
+) -> None:
+    import_files(*write(tmp_path, ORDERS, BARCODES))
+    folder = tmp_path / "out"
+    folder.mkdir()
+    dead = int(
+        subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    host = socket.gethostname()
+    left = folder / f".vouchers.csv.{host}.{dead}.partial"
+    running = folder / f".vouchers.csv.{host}.{os.getppid()}.partial"
+    elsewhere = folder / f".vouchers.csv.other-host.{dead}.partial"
+    for path in (left, running, elsewhere):
+        path.write_text("9, 3, [F")
+    export(folder)
+    assert sorted(path.name for path in folder.iterdir()) == sorted(
+        ["vouchers.csv", running.name, elsewhere.name]
+    )
