@@ -24,6 +24,7 @@ from typing import TextIO
 from vouchers.selectors import SEPARATOR, BarcodesCut, Pieces, Voucher, vouchers
 
 VOUCHERS_FILE = "vouchers.csv"
+PARTIAL = f".{VOUCHERS_FILE}.", ".partial"  # the name of one being written: these, host, pid
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,6 @@ def vouchers_write(*, source: str, folder: Path, top: int) -> Written:
     finally:
         partial.unlink(missing_ok=True)
     return written
-
-
-PARTIAL = f".{VOUCHERS_FILE}.", ".partial"
 
 
 def _partial_name(pid: int) -> str:
