@@ -90,7 +90,7 @@ def test_a_ticket_deleted_between_its_check_and_its_claim_is_unknown(
 @mysql_only
 def test_on_mysql_a_sold_tickets_redemption_is_its_lookup_and_one_statement() -> None:
     """The claim, its scan and the cache generation's bump commit in the one statement of
-    migration ticket 0007's function: the gates' hot path takes two round trips, not eight."""
+    migration ticket 0007's function: the gates' hot path is two statements, where it was seven."""
     ticket = TicketFactory.create()
     generation = family_generation(family=DATA_FAMILY)
     with CaptureQueriesContext(connection) as queries:
