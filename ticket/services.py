@@ -95,12 +95,13 @@ def _work_for(job: Job) -> ChunkWork:
 
 def tickets_insert(rows: list[tuple[str, int | None]]) -> None:
     """New tickets (barcode, order or None), each with a fresh token."""
+    rows_insert(model=Ticket, fields=TICKET_COLUMNS, rows=ticket_rows(rows))
+
+
+def ticket_rows(rows: list[tuple[str, int | None]]) -> list[tuple[str, str, int | None]]:
+    """Ticket rows (barcode, token, order) for TICKET_COLUMNS, each with a fresh token."""
     tokens = token_hexes(len(rows))
-    rows_insert(
-        model=Ticket,
-        fields=TICKET_COLUMNS,
-        rows=[(code, token, order) for (code, order), token in zip(rows, tokens, strict=True)],
-    )
+    return [(code, token, order) for (code, order), token in zip(rows, tokens, strict=True)]
 
 
 def ticket_tokens_regenerate(*, options: RunOptions) -> Outcome:

@@ -23,12 +23,48 @@ def rows_insert(
     """
     quote = connection.ops.quote_name
     columns = ", ".join(quote(_column(model, name)) for name in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})",
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns})"
+            f" VALUES ({placeholders(len(fields))})",
             rows,
         )
+
+
+def placeholders(count: int) -> str:
+    """`count` parameters' places, for a VALUES row or an IN list."""
+    return ", ".join(["%s"] * count)
+
+
+def sql_rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """A query's rows as the driver gives them (no converters: for numbers and strings).
+    For a batch's lookup by an IN list of `placeholders`: the ORM prepares each of the
+    list's values in Python, which for 1000 of them costs more than the query."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def rows_insert_returning(
+    *, model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[int] | None:
+    """rows_insert, telling the new rows' primary keys (in no order) where the database
+    returns them (INSERT ... RETURNING: MariaDB 10.5+, SQLite 3.35+), else None (MySQL).
+    One statement of len(rows) x len(fields) parameters: for batches, not bulk loads
+    (SQLite takes at most 32,766)."""
+    if not connection.features.can_return_rows_from_bulk_insert:
+        rows_insert(model=model, fields=fields, rows=rows)
+        return None
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(_column(model, name)) for name in fields)
+    values = ", ".join([f"({placeholders(len(fields))})"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {values}"
+            f" RETURNING {quote(_column(model, model._meta.pk.name))}",
+            [value for row in rows for value in row],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _column(model: type[models.Model], name: str) -> str:

@@ -42,7 +42,11 @@ class FileRefused(JobError):
 @dataclass(frozen=True)
 class Line:
     number: int  # 1 is the header
-    fields: list[str]
+    raw: bytes  # as in the file, with its line end
+    path: str
+
+    def fields(self) -> list[str]:
+        return _fields(Path(self.path), self.raw, number=self.number)
 
 
 @dataclass(frozen=True)
@@ -121,9 +125,10 @@ def lines_between(scan: FileScan, lo: int, hi: int) -> Iterator[Line]:
         for _ in range(lo % MARK_EVERY):
             file.readline()
         for index in range(lo, hi):
-            fields = _fields(path, file.readline(), number=index + 2)
-            if fields:  # not a blank line
-                yield Line(number=index + 2, fields=fields)
+            line = Line(number=index + 2, raw=file.readline(), path=scan.path)
+            # Not a blank line (one of other than ASCII is told by its fields).
+            if line.raw.strip() and (line.raw.isascii() or line.fields()):
+                yield line
 
 
 def _line(path: Path, file: BinaryIO, *, number: int) -> bytes:
@@ -145,21 +150,35 @@ def _header_check(path: Path, fields: list[str], expected: tuple[str, ...]) -> N
         raise FileRefused(f"{path}: the header must be {','.join(expected)}, found {shown}")
 
 
+# Most lines, matched whole: values that every rule takes as they stand (no spaces, quotes or
+# leading zeros; ids short enough to fit), so that the rules run only on the others (1M
+# barcodes: 2.5 s of CPU read and checked one rule at a time).
+_PLAIN_ORDER = re.compile(rb"([1-9][0-9]{0,17}),([1-9][0-9]{0,17})\r?\n?")
+_PLAIN_BARCODE = re.compile(rb"([!#-+\--Z\\^-~]{1,%d}),([1-9][0-9]{0,17})?\r?\n?" % BARCODE_LENGTH)
+
+
 def order_row(line: Line, *, file: str) -> OrderRow | Rejection:
-    if len(line.fields) != 2:
-        return Rejection(file, line.number, f"2 fields expected, found {len(line.fields)}")
-    order_id, customer_id = (_id(value) for value in line.fields)
+    if plain := _PLAIN_ORDER.fullmatch(line.raw):
+        return OrderRow(line=line.number, order_id=int(plain[1]), customer_id=int(plain[2]))
+    fields = line.fields()
+    if len(fields) != 2:
+        return Rejection(file, line.number, f"2 fields expected, found {len(fields)}")
+    order_id, customer_id = (_id(value) for value in fields)
     if order_id is None:
-        return Rejection(file, line.number, f"order_id {line.fields[0]!r} {_NOT_AN_ID}")
+        return Rejection(file, line.number, f"order_id {fields[0]!r} {_NOT_AN_ID}")
     if customer_id is None:
-        return Rejection(file, line.number, f"customer_id {line.fields[1]!r} {_NOT_AN_ID}")
+        return Rejection(file, line.number, f"customer_id {fields[1]!r} {_NOT_AN_ID}")
     return OrderRow(line=line.number, order_id=order_id, customer_id=customer_id)
 
 
 def barcode_row(line: Line, *, file: str) -> BarcodeRow | Rejection:
-    if len(line.fields) != 2:
-        return Rejection(file, line.number, f"2 fields expected, found {len(line.fields)}")
-    barcode, order = line.fields
+    if plain := _PLAIN_BARCODE.fullmatch(line.raw):
+        sold = int(plain[2]) if plain[2] else None
+        return BarcodeRow(line=line.number, barcode=plain[1].decode(), order_id=sold)
+    fields = line.fields()
+    if len(fields) != 2:
+        return Rejection(file, line.number, f"2 fields expected, found {len(fields)}")
+    barcode, order = fields
     if not barcode:
         return Rejection(file, line.number, "the barcode is empty")
     if len(barcode) > BARCODE_LENGTH:

@@ -3,29 +3,33 @@
 Rules, on top of the job engine's (utils/jobs):
 - Transaction boundary: a batch is a chunk. Its customers, orders and tickets commit together,
   and its rejections are reported once it has committed.
-- Order: one worker reads the orders file, then the barcodes file, in line order. So when a
-  row is read, every earlier line has been imported, and "the first occurrence wins" is a
-  question for the database: an id that this job has accepted already is a repeat.
+- Order: the orders file, then the barcodes file, decided in line order. So when a row is
+  decided, every earlier line has been imported or decided (utils/jobs/ordered.py), and "the
+  first occurrence wins" is a question for the database and for the barcodes that earlier
+  batches still writing have accepted: an id that this job has accepted already is a repeat.
 - Idempotency: a row that the database holds already, the same, is accepted and changes
   nothing but the job that last accepted it; one that differs is a conflict, rejected.
 - Memory: one batch at a time.
 """
 
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
-from typing import TypeVar
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from order.models import Order
 from ticket.models import Ticket
-from ticket.services import tickets_insert
+from ticket.services import TICKET_COLUMNS, ticket_rows
 from user.models import User
 from utils.jobs import JobError
 from utils.models import Job
-from utils.sql import rows_insert
+from utils.sql import placeholders, rows_insert, rows_insert_returning, sql_rows
 from vouchers.files import BarcodeRow, OrderRow, Rejection
 from vouchers.models import ImportedCustomer, ImportedOrder, ImportedTicket
 
@@ -35,32 +39,59 @@ K = TypeVar("K", bound=Hashable)
 R = TypeVar("R", OrderRow, BarcodeRow)
 
 
-def orders_import(*, rows: list[OrderRow], source: str, job: Job, file: str) -> list[Rejection]:
-    """Accept the batch's orders (creating their customers); return the rows rejected. A row
-    rejected for any reason is no occurrence: a later row of its order id may win, as it
-    would in a later batch."""
+def orders_import(
+    *,
+    rows: list[OrderRow],
+    source: str,
+    job: Job,
+    file: str,
+    earlier: Collection[Hashable] = frozenset(),
+    decided: Callable[[frozenset[Hashable]], None] = lambda keys: None,
+) -> list[Rejection]:
+    """Accept the batch's orders (creating their customers); return the rows rejected.
+    `earlier` and `decided` as for barcodes_import. A row rejected for any reason is no
+    occurrence: a later row of its order id may win, as it would in a later batch."""
     refs = ImportedOrder.objects.filter(
         source=source, external_id__in={row.order_id for row in rows}
     )
     known = {ref.external_id: ref for ref in refs}
 
     def conflict(row: OrderRow) -> str | None:
+        if row.order_id in earlier:
+            return f"order_id {row.order_id} repeats an earlier line"
         ref = known.get(row.order_id)
         return None if ref is None else _order_conflict(ref, row, job)
 
     rejections: list[Rejection] = []
     firsts = _accepted(rows, _order_key, conflict, file=file, name="order_id", out=rejections)
+    new = [row for id, row in firsts.items() if id not in known]
+    customers = _Customers.find(source, {row.customer_id for row in new})
+    refused = [row for row in new if row.customer_id in customers.taken]
+    decided(frozenset(firsts.keys() - {row.order_id for row in refused}))
     ImportedOrder.objects.filter(pk__in=[known[id].pk for id in firsts if id in known]).update(
         job=job
     )
-    new = [row for id, row in firsts.items() if id not in known]
-    return rejections + _orders_create(new, source=source, job=job, file=file)
+    new = [row for row in new if row.customer_id not in customers.taken]
+    _orders_create(new, users=customers.create(), source=source, job=job)
+    reason = "customer {0}'s user name or address is held by another user: {1}-customer-{0}"
+    return rejections + [
+        Rejection(file, row.line, reason.format(row.customer_id, source)) for row in refused
+    ]
 
 
 def barcodes_import(
-    *, rows: list[BarcodeRow], source: str, job: Job, file: str, order_ids: "OrderIds"
+    *,
+    rows: list[BarcodeRow],
+    source: str,
+    job: Job,
+    file: str,
+    order_ids: "OrderIds",
+    earlier: Collection[Hashable] = frozenset(),
+    decided: Callable[[frozenset[Hashable]], None] = lambda keys: None,
 ) -> list[Rejection]:
     """Accept the batch's barcodes as tickets of their orders; return the rows rejected.
+    `earlier` holds the keys that earlier batches accepted and have not committed yet;
+    `decided` is told the batch's own before they are written.
 
     A row rejected for any reason is no occurrence: a later row of its barcode may win, as
     it would in a later batch. Keys are in one case: the ticket's unique barcode is compared
@@ -70,13 +101,17 @@ def barcodes_import(
 
     def conflict(row: BarcodeRow) -> str | None:
         unknown = _order_unknown(row, orders=orders)
-        ticket = known.get(_barcode_key(row))
+        key = _barcode_key(row)
+        if unknown is None and key in earlier:
+            return f"barcode {row.barcode} repeats an earlier line"
+        ticket = known.get(key)
         if unknown or ticket is None:
             return unknown
         return _ticket_conflict(ticket, row, orders, source=source, job=job)
 
     rejections: list[Rejection] = []
     firsts = _accepted(rows, _barcode_key, conflict, file=file, name="barcode", out=rejections)
+    decided(frozenset(firsts))
     ImportedTicket.objects.filter(pk__in=[known[key].pk for key in firsts if key in known]).update(
         job=job
     )
@@ -128,68 +163,109 @@ def _order_conflict(ref: ImportedOrder, row: OrderRow, job: Job) -> str | None:
     return None
 
 
-def _orders_create(rows: list[OrderRow], *, source: str, job: Job, file: str) -> list[Rejection]:
-    """New orders, and the customers that are new with them. An order's id is read back by
-    the moment the batch stamps on all of its orders (Index: order_order's created_at),
-    and its customer: MySQL returns no ids from a multi-row INSERT, and Order has no key of
-    the reseller's to find it by."""
+def _orders_create(rows: list[OrderRow], *, users: dict[int, int], source: str, job: Job) -> None:
+    """New orders of `users` (ours for the reseller's customer ids). An order's id is read
+    back by the moment the batch stamps on all of its orders (Index: order_order's
+    created_at), and its customer: MySQL returns no ids from a multi-row INSERT, and Order
+    has no key of the reseller's to find it by."""
     if not rows:
-        return []
-    users, taken = _customers(source, {row.customer_id for row in rows})
-    refused = [row for row in rows if row.customer_id in taken]
-    rows = [row for row in rows if row.customer_id not in taken]
-    now = timezone.now()
-    stamp = Order._meta.get_field("created_at").get_db_prep_value(now, connection)
+        return
+    stamp = Order._meta.get_field("created_at").get_db_prep_value(_stamp(), connection)
     rows_insert(
         model=Order,
         fields=("customer", "created_at"),
         rows=[(users[row.customer_id], stamp) for row in rows],
     )
     made: dict[int, list[int]] = defaultdict(list)  # a customer's new orders, in id order
-    stamped = Order.objects.filter(created_at=now, customer__in=set(users.values()))
-    for pk, user in stamped.order_by("pk").values_list("pk", "customer"):
+    customers = {users[row.customer_id] for row in rows}
+    (table,) = _tables(Order)
+    stamped = sql_rows(
+        f"SELECT id, customer_id FROM {table}"
+        f" WHERE created_at = %s AND customer_id IN ({placeholders(len(customers))}) ORDER BY id",
+        [stamp, *customers],
+    )
+    for pk, user in stamped:
         made[user].append(pk)
     if sum(map(len, made.values())) != len(rows):
         raise JobError("the orders just created could not be told apart: run the import again")
-    ImportedOrder.objects.bulk_create(
-        ImportedOrder(
-            source=source,
-            external_id=row.order_id,
-            customer_external_id=row.customer_id,
-            order_id=made[users[row.customer_id]].pop(0),
-            job=job,
-        )
-        for row in rows
+    rows_insert(
+        model=ImportedOrder,
+        fields=("source", "external_id", "customer_external_id", "order", "job"),
+        rows=[
+            (source, row.order_id, row.customer_id, made[users[row.customer_id]].pop(0), job.pk)
+            for row in rows
+        ],
     )
-    reason = "customer {0}'s user name or address is held by another user: {1}-customer-{0}"
-    return [Rejection(file, row.line, reason.format(row.customer_id, source)) for row in refused]
 
 
-def _customers(source: str, ids: set[int]) -> tuple[dict[int, int], set[int]]:
-    """The users of the reseller's customer ids, made for those that are new; and the new
-    ids whose user name or address a user of ours holds already. They hold no password:
+_last_stamp = timezone.now()
+_stamp_lock = threading.Lock()
+
+
+def _stamp() -> datetime:
+    """Now, but later than the last batch's in this process: two workers' batches of orders
+    must not share the moment that tells their orders apart."""
+    global _last_stamp
+    with _stamp_lock:
+        _last_stamp = max(timezone.now(), _last_stamp + timedelta(microseconds=1))
+        return _last_stamp
+
+
+@dataclass(frozen=True)
+class _Customers:
+    """Our users for a batch's customer ids: those known, those to make (by user name), and
+    the ids whose user name or address a user of ours holds already. They hold no password:
     they are customers, never users of this site."""
-    known = ImportedCustomer.objects.filter(source=source, external_id__in=ids)
-    users = dict(known.values_list("external_id", "user"))
-    new = {f"{source}-customer-{external}": external for external in ids - users.keys()}
-    addresses = [name + ADDRESS for name in new]
-    holders = User.objects.filter(Q(username__in=new) | Q(email__in=addresses))
-    # In one case: MySQL compares user names and addresses without regard to it.
-    held = {value.lower() for pair in holders.values_list("username", "email") for value in pair}
-    taken = {external for name, external in new.items() if {name, name + ADDRESS} & held}
-    new = {name: external for name, external in new.items() if external not in taken}
-    if new:
+
+    source: str
+    users: dict[int, int]
+    new: dict[str, int]
+    taken: set[int]
+
+    @classmethod
+    def find(cls, source: str, ids: set[int]) -> "_Customers":
+        (table,) = _tables(ImportedCustomer)
+        # Index: importedcustomer_source_id.
+        known = f"SELECT external_id, user_id FROM {table} WHERE source = %s AND external_id IN"
+        users = dict(sql_rows(f"{known} ({placeholders(len(ids))})", [source, *ids])) if ids else {}
+        new = {f"{source}-customer-{external}": external for external in ids - users.keys()}
+        addresses = [name + ADDRESS for name in new]
+        # Not our own: the batch before, still writing when this one read its customers,
+        # may have committed them since (one statement sees both tables as of one moment).
+        ours = ImportedCustomer.objects.filter(source=source).values("user")
+        holders = User.objects.filter(Q(username__in=new) | Q(email__in=addresses)).exclude(
+            pk__in=ours
+        )
+        # In one case: MySQL compares user names and addresses without regard to it.
+        held = {
+            value.lower() for pair in holders.values_list("username", "email") for value in pair
+        }
+        taken = {external for name, external in new.items() if {name, name + ADDRESS} & held}
+        new = {name: external for name, external in new.items() if external not in taken}
+        return cls(source, users, new, taken)
+
+    def create(self) -> dict[int, int]:
+        """Make the new ones; all of the batch's users by customer id. The batch before, if
+        it is still writing, may be making some of the same: conflicts are passed over (the
+        INSERT waits for that batch to commit), and the users read back are the same. In
+        name order, so that two batches wait for each other in one direction only."""
+        if not self.new:
+            return self.users
+        names = sorted(self.new)
         User.objects.bulk_create(
-            User(username=name, email=name + ADDRESS, password="!") for name in new
+            (User(username=name, email=name + ADDRESS, password="!") for name in names),
+            ignore_conflicts=True,
         )
-        made = User.objects.filter(username__in=new).values_list("username", "pk")
-        created = {new[name]: pk for name, pk in made}
+        made = User.objects.filter(username__in=names).values_list("username", "pk")
+        created = {self.new[name]: pk for name, pk in made}
         ImportedCustomer.objects.bulk_create(
-            ImportedCustomer(source=source, external_id=external, user_id=pk)
-            for external, pk in created.items()
+            (
+                ImportedCustomer(source=self.source, external_id=external, user_id=pk)
+                for external, pk in sorted(created.items())
+            ),
+            ignore_conflicts=True,
         )
-        users |= created
-    return users, taken
+        return self.users | created
 
 
 class OrderIds:
@@ -205,40 +281,67 @@ class OrderIds:
         self.known: dict[int, int] = {}
 
     def of(self, ids: set[int]) -> dict[int, int]:
-        missing = ids - self.known.keys()
-        # Index: importedorder_source_id.
-        refs = ImportedOrder.objects.filter(source=self.source, external_id__in=missing)
-        found = dict(refs.values_list("external_id", "order")) if missing else {}
+        # Not `ids - self.known.keys()`: that makes a set of every key known, each batch.
+        missing = [id for id in ids if id not in self.known]
+        found = self._found(missing) if missing else {}
         if len(self.known) < self.LIMIT:
             self.known |= found
         return {
             id: self.known.get(id) or found[id] for id in ids if id in self.known or id in found
         }
 
+    def _found(self, ids: list[int]) -> dict[int, int]:
+        """Index: importedorder_source_id."""
+        (table,) = _tables(ImportedOrder)
+        return dict(
+            sql_rows(
+                f"SELECT external_id, order_id FROM {table}"
+                f" WHERE source = %s AND external_id IN ({placeholders(len(ids))})",
+                [self.source, *ids],
+            )
+        )
+
 
 def _barcode_key(row: BarcodeRow) -> str:
     return row.barcode.upper()
 
 
-def _tickets_known(rows: list[BarcodeRow]) -> Iterable[Ticket]:
-    """The tickets that hold the batch's barcodes, with the source and job of their import
-    (None for tickets of ours). Index: the unique barcode."""
-    barcodes = [row.barcode for row in rows]
-    tickets = Ticket.objects.filter(barcode__in=barcodes).only("barcode", "order")
-    return tickets.annotate(source=_imported("source"), import_job=_imported("job"))
+@dataclass(frozen=True)
+class _Known:
+    """A ticket that holds a barcode of the batch, with the source and job of its import
+    (None for a ticket of ours)."""
+
+    pk: int
+    barcode: str
+    order_id: int | None
+    source: str | None
+    import_job: int | None
 
 
-def _imported(column: str) -> Subquery:
-    refs = ImportedTicket.objects.filter(ticket=OuterRef("pk"))
-    return Subquery(refs.values(column)[:1])
+def _tickets_known(rows: list[BarcodeRow]) -> list[_Known]:
+    """Index: the unique barcode, then importedticket's key."""
+    if not rows:
+        return []  # MySQL takes no empty IN list
+    tickets, imported = _tables(Ticket, ImportedTicket)
+    found = sql_rows(
+        f"SELECT t.id, t.barcode, t.order_id, i.source, i.job_id FROM {tickets} t"
+        f" LEFT JOIN {imported} i ON i.ticket_id = t.id"
+        f" WHERE t.barcode IN ({placeholders(len(rows))})",
+        [row.barcode for row in rows],
+    )
+    return [_Known(*row) for row in found]
+
+
+def _tables(*models: type[Model]) -> Iterator[str]:
+    return (connection.ops.quote_name(model._meta.db_table) for model in models)
 
 
 def _ticket_conflict(
-    ticket: Ticket, row: BarcodeRow, orders: dict[int, int], *, source: str, job: Job
+    ticket: _Known, row: BarcodeRow, orders: dict[int, int], *, source: str, job: Job
 ) -> str | None:
-    if ticket.source != source:  # type: ignore[attr-defined]
+    if ticket.source != source:
         return f"barcode {row.barcode} is another source's ticket"
-    if ticket.import_job == job.pk:  # type: ignore[attr-defined]
+    if ticket.import_job == job.pk:
         return f"barcode {row.barcode} repeats an earlier line"
     wanted = orders[row.order_id] if row.order_id is not None else None
     if ticket.order_id != wanted:
@@ -254,17 +357,23 @@ def _sold(order: int | None) -> str:
 def _tickets_create(
     rows: list[BarcodeRow], *, orders: dict[int, int], source: str, job: Job
 ) -> None:
-    """New tickets, with fresh tokens; then their imported rows, found by barcode."""
+    """New tickets, with fresh tokens; then their imported rows."""
     if not rows:
         return
-    tickets_insert([(row.barcode, orders[row.order_id] if row.order_id else None) for row in rows])
-    table, tickets = (
-        connection.ops.quote_name(model._meta.db_table) for model in (ImportedTicket, Ticket)
-    )
-    marks = ", ".join(["%s"] * len(rows))
+    sold = [(row.barcode, orders[row.order_id] if row.order_id else None) for row in rows]
+    ids = rows_insert_returning(model=Ticket, fields=TICKET_COLUMNS, rows=ticket_rows(sold))
+    params: list[Any]
+    if ids is not None and max(ids) - min(ids) + 1 == len(ids):
+        # As many ids as their range holds: the range is the new tickets. Index: the primary
+        # key, one range (a third less of the server's time than 1000 barcodes).
+        where, params = "id BETWEEN %s AND %s", [min(ids), max(ids)]
+    else:
+        # Index: the unique barcode.
+        where, params = f"barcode IN ({placeholders(len(rows))})", [row.barcode for row in rows]
+    imported, tickets = _tables(ImportedTicket, Ticket)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (ticket_id, source, job_id)"
-            f" SELECT id, %s, %s FROM {tickets} WHERE barcode IN ({marks})",
-            [source, job.pk, *(row.barcode for row in rows)],
+            f"INSERT INTO {imported} (ticket_id, source, job_id)"
+            f" SELECT id, %s, %s FROM {tickets} WHERE {where}",
+            [source, job.pk, *params],
         )

@@ -1,10 +1,13 @@
 """Importing a reseller's files as one job of the engine (utils/jobs).
 
-The job's range is the lines of both files after their headers, the orders file first: one
-worker does them in order (vouchers/imports.py says why), in batches of 1000 lines that never
-straddle the two files. Both files are scanned whole before the job opens, so a file that
-cannot be read imports nothing. A rerun with the same files (by content) resumes an
-unfinished import; with other files it is refused until that one is finished or abandoned.
+The job's range is the lines of both files after their headers, the orders file first, in
+batches of 1000 lines that never straddle the two files. Batches are decided in line order
+(vouchers/imports.py says why), and two workers overlap their writes (utils/jobs/ordered.py):
+a batch waits until the one before has decided, the first batch of barcodes (which need
+every order) until the last batch of orders has committed. Both files are scanned whole
+before the job opens, so a file that cannot be read imports nothing. A rerun with the same
+files (by content) resumes an unfinished import; with other files it is refused until that
+one is finished or abandoned.
 """
 
 import logging
@@ -19,8 +22,9 @@ from django.db import transaction
 
 from utils.jobs import ChunkWork, JobConflict, JobDraft, JobError, Outcome, RunOptions, job_run
 from utils.jobs.claims import Claimed
+from utils.jobs.ordered import LineOrder
 from utils.jobs.selectors import job_activity
-from utils.models import Chunk, Job
+from utils.models import Job
 from vouchers.exports import VOUCHERS_FILE, vouchers_write
 from vouchers.files import (
     BARCODES_HEADER,
@@ -41,6 +45,8 @@ from vouchers.selectors import orders_without_tickets, unused_barcodes_count
 IMPORT_KIND = "import_vouchers"
 DEFAULT_SOURCE = "tiqets"
 BATCH_LINES = 1000
+# One worker writes while the next decides: more would only wait their turn.
+IMPORT_CONCURRENCY = 2
 _SOURCE = re.compile(rf"[a-z0-9][a-z0-9_.-]{{0,{SOURCE_LENGTH - 1}}}")
 
 logger = logging.getLogger(__name__)
@@ -71,7 +77,12 @@ def vouchers_import(
     boundary = scans[0].lines
     outcome = job_run(
         kind=IMPORT_KIND,
-        options=replace(options, batch_size=BATCH_LINES, concurrency=1, resume=not options.abandon),
+        options=replace(
+            options,
+            batch_size=BATCH_LINES,
+            concurrency=IMPORT_CONCURRENCY,
+            resume=not options.abandon,
+        ),
         draft=lambda: JobDraft(
             params=requested | {"files": [asdict(scan) for scan in scans]},
             scope_lo=0,
@@ -148,16 +159,32 @@ def source_check(source: str) -> None:
 def _work(job: Job, scans: tuple[FileScan, FileScan], source: str, report: Report) -> ChunkWork:
     orders, barcodes = scans
     order_ids = OrderIds(source)
+    line_order = LineOrder(job)
 
     def work(chunk: Claimed) -> int:
-        _predecessors_check(job, chunk)
-        if chunk.lo < orders.lines:
-            load = partial(orders_import, source=source, job=job)
-            rejected = _batch(orders, chunk.lo, chunk.hi, order_row, load)
-        else:
-            lo, hi = chunk.lo - orders.lines, chunk.hi - orders.lines
-            load = partial(barcodes_import, source=source, job=job, order_ids=order_ids)
-            rejected = _batch(barcodes, lo, hi, barcode_row, load)
+        with line_order.doing(chunk):
+            decided = partial(line_order.pass_, chunk)
+            if chunk.lo < orders.lines:
+                load = partial(
+                    orders_import,
+                    source=source,
+                    job=job,
+                    earlier=line_order.turn(chunk),
+                    decided=decided,
+                )
+                rejected = _batch(orders, chunk.lo, chunk.hi, order_row, load)
+            else:
+                lo, hi = chunk.lo - orders.lines, chunk.hi - orders.lines
+                load = partial(
+                    barcodes_import,
+                    source=source,
+                    job=job,
+                    order_ids=order_ids,
+                    # Barcodes find their orders in the database: every one committed.
+                    earlier=line_order.turn(chunk, settled_below=orders.lines),
+                    decided=decided,
+                )
+                rejected = _batch(barcodes, lo, hi, barcode_row, load)
         transaction.on_commit(partial(_report_each, report, rejected))
         return chunk.hi - chunk.lo
 
@@ -186,15 +213,3 @@ def _batch(
 def _report_each(report: Report, rejections: list[Rejection]) -> None:
     for rejection in rejections:
         report(str(rejection))
-
-
-def _predecessors_check(job: Job, chunk: Claimed) -> None:
-    """A file's lines are imported in order: a batch whose earlier lines are not all done
-    stops the run. Only another host's crashed run, whose lease has not run out yet, can
-    hold earlier lines (this host's are taken back when a run starts)."""
-    earlier = Chunk.objects.filter(job=job, lo__lt=chunk.lo).exclude(state=Chunk.State.DONE)
-    if earlier.exists():
-        raise JobError(
-            "earlier lines are still held by another process's run: rerun once its lease"
-            " has run out"
-        )

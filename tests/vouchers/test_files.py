@@ -3,12 +3,15 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vouchers.files import (
     BARCODES_HEADER,
     ORDERS_HEADER,
     BarcodeRow,
     FileRefused,
+    Line,
     OrderRow,
     Rejection,
     barcode_row,
@@ -190,3 +193,30 @@ def test_a_barcode_that_a_voucher_line_cannot_show_is_rejected(
     [rejection] = barcodes(path)
     assert isinstance(rejection, Rejection)
     assert "which a voucher cannot show" in rejection.reason
+
+
+# Fields as a reseller might write them: digits with and without leading zeros or out of
+# range, barcodes of printable ASCII and a little else (no quote: spaces before one change
+# what it means).
+NUMBERS = st.one_of(st.integers(0, 2**64).map(str), st.from_regex(r"0*[0-9]{1,20}", fullmatch=True))
+PRINTABLE = st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters='"')
+BARCODES = st.text(PRINTABLE | st.sampled_from("é\t"))
+
+
+@given(first=BARCODES, second=NUMBERS | st.just(""), end=st.sampled_from(["\n", "\r\n", ""]))
+def test_a_plain_barcode_line_reads_as_the_same_line_padded(
+    first: str, second: str, end: str
+) -> None:
+    # A padded line takes every rule in turn; a plain one may be read at once.
+    plain = barcode_row(Line(2, f"{first},{second}{end}".encode(), "b.csv"), file="b.csv")
+    padded = barcode_row(Line(2, f" {first} , {second} {end}".encode(), "b.csv"), file="b.csv")
+    assert plain == padded
+
+
+@given(first=NUMBERS, second=NUMBERS, end=st.sampled_from(["\n", "\r\n", ""]))
+def test_a_plain_order_line_reads_as_the_same_line_padded(
+    first: str, second: str, end: str
+) -> None:
+    plain = order_row(Line(2, f"{first},{second}{end}".encode(), "o.csv"), file="o.csv")
+    padded = order_row(Line(2, f" {first} ,{second} {end}".encode(), "o.csv"), file="o.csv")
+    assert plain == padded
