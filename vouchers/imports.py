@@ -319,14 +319,17 @@ class _Known:
 
 
 def _tickets_known(rows: list[BarcodeRow]) -> list[_Known]:
-    """Index: the unique barcode, then importedticket's key."""
+    """Without regard to case, as MySQL's collation compares them (on SQLite, which compares
+    bytes, said so). Index: the unique barcode (on SQLite ticket 0008's), then
+    importedticket's key."""
     if not rows:
         return []  # MySQL takes no empty IN list
     tickets, imported = _tables(Ticket, ImportedTicket)
+    nocase = " COLLATE NOCASE" if connection.vendor == "sqlite" else ""
     found = sql_rows(
         f"SELECT t.id, t.barcode, t.order_id, i.source, i.job_id FROM {tickets} t"
         f" LEFT JOIN {imported} i ON i.ticket_id = t.id"
-        f" WHERE t.barcode IN ({placeholders(len(rows))})",
+        f" WHERE t.barcode{nocase} IN ({placeholders(len(rows))})",
         [row.barcode for row in rows],
     )
     return [_Known(*row) for row in found]

@@ -6,6 +6,7 @@ import pytest
 from django.core.management.base import CommandError
 from django.db import connection
 
+import vouchers.services
 from order.models import Order
 from tests.conftest import mysql_only
 from tests.factories import TicketFactory, UserFactory
@@ -235,3 +236,16 @@ def test_new_tickets_get_their_imported_rows_however_their_ids_come(
         import_files(*files)
     imported = ImportedTicket.objects.values_list("ticket__barcode", flat=True)
     assert sorted(imported) == sorted(f"TQ{n}" for n in range(40))
+
+
+def test_a_barcode_repeated_in_another_case_in_a_later_batch_is_a_repeat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(vouchers.services, "BATCH_LINES", 2)
+    files = write(tmp_path, "order_id,customer_id\n1,1\n", "barcode,order_id\nAbC,1\nx,\nabc,\n")
+    run = import_files(*files)
+    assert [(t.barcode, t.order_id is None) for t in Ticket.objects.order_by("pk")] == [
+        ("AbC", False),
+        ("x", True),
+    ]
+    assert f"{files[1]}:4: barcode abc repeats an earlier line" in run.stderr
