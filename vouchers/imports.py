@@ -14,27 +14,24 @@ Rules, on top of the job engine's (utils/jobs):
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import Model, Q
 from django.utils import timezone
 
 from order.models import Order
 from ticket.models import Ticket
 from ticket.services import TICKET_COLUMNS, ticket_rows
-from user.models import User
 from utils.jobs import JobError
 from utils.models import Job
-from utils.sql import placeholders, rows_insert, rows_insert_returning, sql_rows
+from utils.sql import placeholders, rows_insert, rows_insert_returning, sql_rows, table_names
+from vouchers.customers import Customers
 from vouchers.files import BarcodeRow, OrderRow, Rejection
-from vouchers.models import ImportedCustomer, ImportedOrder, ImportedTicket
+from vouchers.models import ImportedOrder, ImportedTicket
 
-# Imported customers' addresses: .invalid is reserved (RFC 2606), mail to it goes nowhere.
-ADDRESS = "@imported.invalid"
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R", OrderRow, BarcodeRow)
 
@@ -65,7 +62,7 @@ def orders_import(
     rejections: list[Rejection] = []
     firsts = _accepted(rows, _order_key, conflict, file=file, name="order_id", out=rejections)
     new = [row for id, row in firsts.items() if id not in known]
-    customers = _Customers.find(source, {row.customer_id for row in new})
+    customers = Customers.find(source, {row.customer_id for row in new})
     refused = [row for row in new if row.customer_id in customers.taken]
     decided(frozenset(firsts.keys() - {row.order_id for row in refused}))
     ImportedOrder.objects.filter(pk__in=[known[id].pk for id in firsts if id in known]).update(
@@ -178,7 +175,7 @@ def _orders_create(rows: list[OrderRow], *, users: dict[int, int], source: str, 
     )
     made: dict[int, list[int]] = defaultdict(list)  # a customer's new orders, in id order
     customers = {users[row.customer_id] for row in rows}
-    (table,) = _tables(Order)
+    (table,) = table_names(Order)
     stamped = sql_rows(
         f"SELECT id, customer_id FROM {table}"
         f" WHERE created_at = %s AND customer_id IN ({placeholders(len(customers))}) ORDER BY id",
@@ -211,63 +208,6 @@ def _stamp() -> datetime:
         return _last_stamp
 
 
-@dataclass(frozen=True)
-class _Customers:
-    """Our users for a batch's customer ids: those known, those to make (by user name), and
-    the ids whose user name or address a user of ours holds already. They hold no password:
-    they are customers, never users of this site."""
-
-    source: str
-    users: dict[int, int]
-    new: dict[str, int]
-    taken: set[int]
-
-    @classmethod
-    def find(cls, source: str, ids: set[int]) -> "_Customers":
-        (table,) = _tables(ImportedCustomer)
-        # Index: importedcustomer_source_id.
-        known = f"SELECT external_id, user_id FROM {table} WHERE source = %s AND external_id IN"
-        users = dict(sql_rows(f"{known} ({placeholders(len(ids))})", [source, *ids])) if ids else {}
-        new = {f"{source}-customer-{external}": external for external in ids - users.keys()}
-        addresses = [name + ADDRESS for name in new]
-        # Not our own: the batch before, still writing when this one read its customers,
-        # may have committed them since (one statement sees both tables as of one moment).
-        ours = ImportedCustomer.objects.filter(source=source).values("user")
-        holders = User.objects.filter(Q(username__in=new) | Q(email__in=addresses)).exclude(
-            pk__in=ours
-        )
-        # In one case: MySQL compares user names and addresses without regard to it.
-        held = {
-            value.lower() for pair in holders.values_list("username", "email") for value in pair
-        }
-        taken = {external for name, external in new.items() if {name, name + ADDRESS} & held}
-        new = {name: external for name, external in new.items() if external not in taken}
-        return cls(source, users, new, taken)
-
-    def create(self) -> dict[int, int]:
-        """Make the new ones; all of the batch's users by customer id. The batch before, if
-        it is still writing, may be making some of the same: conflicts are passed over (the
-        INSERT waits for that batch to commit), and the users read back are the same. In
-        name order, so that two batches wait for each other in one direction only."""
-        if not self.new:
-            return self.users
-        names = sorted(self.new)
-        User.objects.bulk_create(
-            (User(username=name, email=name + ADDRESS, password="!") for name in names),
-            ignore_conflicts=True,
-        )
-        made = User.objects.filter(username__in=names).values_list("username", "pk")
-        created = {self.new[name]: pk for name, pk in made}
-        ImportedCustomer.objects.bulk_create(
-            (
-                ImportedCustomer(source=self.source, external_id=external, user_id=pk)
-                for external, pk in sorted(created.items())
-            ),
-            ignore_conflicts=True,
-        )
-        return self.users | created
-
-
 class OrderIds:
     """Our order ids for the reseller's, read through for one run: a batch asks the database
     only for those the run has not met yet (1M barcodes over 100k orders: 6 ms a batch
@@ -292,7 +232,7 @@ class OrderIds:
 
     def _found(self, ids: list[int]) -> dict[int, int]:
         """Index: importedorder_source_id."""
-        (table,) = _tables(ImportedOrder)
+        (table,) = table_names(ImportedOrder)
         return dict(
             sql_rows(
                 f"SELECT external_id, order_id FROM {table}"
@@ -324,7 +264,7 @@ def _tickets_known(rows: list[BarcodeRow]) -> list[_Known]:
     importedticket's key."""
     if not rows:
         return []  # MySQL takes no empty IN list
-    tickets, imported = _tables(Ticket, ImportedTicket)
+    tickets, imported = table_names(Ticket, ImportedTicket)
     nocase = " COLLATE NOCASE" if connection.vendor == "sqlite" else ""
     found = sql_rows(
         f"SELECT t.id, t.barcode, t.order_id, i.source, i.job_id FROM {tickets} t"
@@ -333,10 +273,6 @@ def _tickets_known(rows: list[BarcodeRow]) -> list[_Known]:
         [row.barcode for row in rows],
     )
     return [_Known(*row) for row in found]
-
-
-def _tables(*models: type[Model]) -> Iterator[str]:
-    return (connection.ops.quote_name(model._meta.db_table) for model in models)
 
 
 def _ticket_conflict(
@@ -373,7 +309,7 @@ def _tickets_create(
     else:
         # Index: the unique barcode.
         where, params = f"barcode IN ({placeholders(len(rows))})", [row.barcode for row in rows]
-    imported, tickets = _tables(ImportedTicket, Ticket)
+    imported, tickets = table_names(ImportedTicket, Ticket)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {imported} (ticket_id, source, job_id)"

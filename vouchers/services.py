@@ -45,7 +45,8 @@ from vouchers.selectors import orders_without_tickets, unused_barcodes_count
 IMPORT_KIND = "import_vouchers"
 DEFAULT_SOURCE = "tiqets"
 BATCH_LINES = 1000
-# One worker writes while the next decides: more would only wait their turn.
+# One batch writes while the next decides; a third worker measured no faster at 1M barcodes
+# (26.2 and 28.8 s against 25.2 and 29.0 s): the two cores are busy.
 IMPORT_CONCURRENCY = 2
 _SOURCE = re.compile(rf"[a-z0-9][a-z0-9_.-]{{0,{SOURCE_LENGTH - 1}}}")
 

@@ -1,9 +1,10 @@
 import pytest
 from django.db.models import Count
 
-from tests.factories import UserFactory
+from order.models import Order
+from tests.factories import OrderFactory, UserFactory
 from user.models import User
-from utils.sql import CompiledQuery, rows_streamed
+from utils.sql import CompiledQuery, rows_insert_returning, rows_streamed
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +45,13 @@ def test_a_compiled_query_gives_values_as_the_orm_does_with_its_annotations() ->
     assert found is not None
     assert (found.pk, found.is_active, found.date_joined) == (user.pk, True, user.date_joined)
     assert getattr(found, "order_count") == 0  # noqa: B009 (mypy knows no annotation)
+
+
+def test_rows_inserted_returning_tell_the_ids_of_the_rows_they_made() -> None:
+    before = OrderFactory.create()  # a row whose id is not told
+    row = (before.customer_id, "2026-12-08 10:00:00")
+    ids = rows_insert_returning(model=Order, fields=("customer", "created_at"), rows=[row] * 5)
+    assert ids is not None  # MariaDB 10.5+ and SQLite 3.35+ return them
+    made = Order.objects.exclude(pk=before.pk).values_list("pk", flat=True)
+    assert sorted(ids) == sorted(made)
+    assert len(made) == 5

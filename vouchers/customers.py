@@ -1,0 +1,73 @@
+"""The customers of a batch of a reseller's orders: users of ours, made for those that are new.
+
+Two batches in flight (vouchers/services.py) may both find a customer new: the second one's
+INSERT waits for the first to commit, then passes over it, and both read back the same user.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from user.models import User
+from utils.sql import placeholders, sql_rows, table_names
+from vouchers.models import ImportedCustomer
+
+# Imported customers' addresses: .invalid is reserved (RFC 2606), mail to it goes nowhere.
+ADDRESS = "@imported.invalid"
+
+
+@dataclass(frozen=True)
+class Customers:
+    """Our users for a batch's customer ids: those known, those to make (by user name), and
+    the ids whose user name or address a user of ours holds already. They hold no password:
+    they are customers, never users of this site."""
+
+    source: str
+    users: dict[int, int]
+    new: dict[str, int]
+    taken: set[int]
+
+    @classmethod
+    def find(cls, source: str, ids: set[int]) -> "Customers":
+        (table,) = table_names(ImportedCustomer)
+        # Index: importedcustomer_source_id.
+        known = f"SELECT external_id, user_id FROM {table} WHERE source = %s AND external_id IN"
+        users = dict(sql_rows(f"{known} ({placeholders(len(ids))})", [source, *ids])) if ids else {}
+        new = {f"{source}-customer-{external}": external for external in ids - users.keys()}
+        addresses = [name + ADDRESS for name in new]
+        # Not our own: the batch before, still writing when this one read its customers,
+        # may have committed them since (one statement sees both tables as of one moment).
+        ours = ImportedCustomer.objects.filter(source=source).values("user")
+        holders = User.objects.filter(Q(username__in=new) | Q(email__in=addresses)).exclude(
+            pk__in=ours
+        )
+        # In one case: MySQL compares user names and addresses without regard to it.
+        held = {
+            value.lower() for pair in holders.values_list("username", "email") for value in pair
+        }
+        taken = {external for name, external in new.items() if {name, name + ADDRESS} & held}
+        new = {name: external for name, external in new.items() if external not in taken}
+        return cls(source, users, new, taken)
+
+    def create(self) -> dict[int, int]:
+        """Make the new ones; all of the batch's users by customer id. The batch before, if
+        it is still writing, may be making some of the same: conflicts are passed over (the
+        INSERT waits for that batch to commit), and the users read back are the same. In
+        name order, so that two batches wait for each other in one direction only."""
+        if not self.new:
+            return self.users
+        names = sorted(self.new)
+        User.objects.bulk_create(
+            (User(username=name, email=name + ADDRESS, password="!") for name in names),
+            ignore_conflicts=True,
+        )
+        made = User.objects.filter(username__in=names).values_list("username", "pk")
+        created = {self.new[name]: pk for name, pk in made}
+        ImportedCustomer.objects.bulk_create(
+            (
+                ImportedCustomer(source=self.source, external_id=external, user_id=pk)
+                for external, pk in sorted(created.items())
+            ),
+            ignore_conflicts=True,
+        )
+        return self.users | created
