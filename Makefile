@@ -70,7 +70,7 @@ bench-smoke: sync
 	$(BENCH) bench/admin.py --tickets=2000 --requests=2 --rounds=1 --buffer-pool=256M
 	$(BENCH) bench/api.py --tickets=2000 --seconds=1 --rounds=1 --stats-requests=2 \
 		--buffer-pool=256M
-	$(BENCH) bench/tiqets.py --barcodes=2000
+	$(BENCH) bench/tiqets.py --barcodes=2000 --rounds=1
 
 # Bytecode compiled at install: where Python may not write it (PYTHONDONTWRITEBYTECODE, a
 # read-only tree) each command would compile Django and the rest from source, 1.15 s of
