@@ -1,6 +1,7 @@
 """Tiqets imports and exports against their baselines, in a scratch database.
 
-    DATABASE_URL=mysql://root@127.0.0.1:3306/ticketing python bench/tiqets.py [--barcodes N] [--rounds N]
+    DATABASE_URL=mysql://root@127.0.0.1:3306/ticketing python bench/tiqets.py [--barcodes N]
+        [--rounds N]
 
 Targets (issue 9), at 1,000,000 barcodes over 100,000 orders (10% unsold, 10,000 customers):
 - import_vouchers takes at most 2x `seed_tickets --count=N` (over 1,000 customers and 10,000
