@@ -107,7 +107,7 @@ def one_round(folder: Path, files: tuple[str, str], count: int) -> Round:
 
 
 def _median(rounds: list[Round], name: str) -> float:
-    return statistics.median(getattr(one, name) for one in rounds)
+    return statistics.median(float(getattr(one, name)) for one in rounds)
 
 
 def _ratios(rounds: list[Round], ours: str, baseline: str) -> str:

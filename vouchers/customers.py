@@ -49,20 +49,29 @@ class Customers:
         new = {name: external for name, external in new.items() if external not in taken}
         return cls(source, users, new, taken)
 
-    def create(self) -> dict[int, int]:
-        """Make the new ones; all of the batch's users by customer id. The batch before, if
-        it is still writing, may be making some of the same: conflicts are passed over (the
-        INSERT waits for that batch to commit), and the users read back are the same. In
-        name order, so that two batches wait for each other in one direction only."""
-        if not self.new:
-            return self.users
-        names = sorted(self.new)
-        User.objects.bulk_create(
-            (User(username=name, email=name + ADDRESS, password="!") for name in names),
-            ignore_conflicts=True,
+    def taken_reason(self, customer: int) -> str | None:
+        """Why an order of `customer` is refused, if it is."""
+        if customer not in self.taken:
+            return None
+        return (
+            f"customer {customer}'s user name or address is held by another user:"
+            f" {self.source}-customer-{customer}"
         )
+
+    def create(self, ids: set[int]) -> dict[int, int]:
+        """Make those of `ids` that are new; our users for all of `ids`. The batch before,
+        if it is still writing, may have made some of the same: conflicts are passed over
+        (the INSERT waits for that batch to commit), and the users read back are the same.
+        The batch before made its own first (utils/jobs/ordered.py), so two batches wait for
+        each other in one direction only."""
+        names = sorted(name for name, external in self.new.items() if external in ids)
+        if names:
+            User.objects.bulk_create(
+                (User(username=name, email=name + ADDRESS, password="!") for name in names),
+                ignore_conflicts=True,
+            )
         made = User.objects.filter(username__in=names).values_list("username", "pk")
-        created = {self.new[name]: pk for name, pk in made}
+        created = {self.new[name]: pk for name, pk in made} if names else {}
         ImportedCustomer.objects.bulk_create(
             (
                 ImportedCustomer(source=self.source, external_id=external, user_id=pk)
@@ -70,4 +79,4 @@ class Customers:
             ),
             ignore_conflicts=True,
         )
-        return self.users | created
+        return {id: user for id, user in (self.users | created).items() if id in ids}

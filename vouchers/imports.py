@@ -26,6 +26,7 @@ from order.models import Order
 from ticket.models import Ticket
 from ticket.services import TICKET_COLUMNS, ticket_rows
 from utils.jobs import JobError
+from utils.jobs.ordered import Turn
 from utils.models import Job
 from utils.sql import placeholders, rows_insert, rows_insert_returning, sql_rows, table_names
 from vouchers.customers import Customers
@@ -37,43 +38,39 @@ R = TypeVar("R", OrderRow, BarcodeRow)
 
 
 def orders_import(
-    *,
-    rows: list[OrderRow],
-    source: str,
-    job: Job,
-    file: str,
-    earlier: Collection[Hashable] = frozenset(),
-    decided: Callable[[frozenset[Hashable]], None] = lambda keys: None,
+    *, rows: list[OrderRow], source: str, job: Job, file: str, turn: Turn
 ) -> list[Rejection]:
-    """Accept the batch's orders (creating their customers); return the rows rejected.
-    `earlier` and `decided` as for barcodes_import. A row rejected for any reason is no
-    occurrence: a later row of its order id may win, as it would in a later batch."""
+    """Accept the batch's orders (creating their customers); return the rows rejected. A row
+    rejected for any reason is no occurrence: a later row of its order id may win, as it
+    would in a later batch (so a customer whose user name is taken is a reason like another:
+    the next row of the order may have another customer)."""
+    # First: a batch before that commits meanwhile is then in what is read next.
+    earlier = turn.earlier()
     refs = ImportedOrder.objects.filter(
         source=source, external_id__in={row.order_id for row in rows}
     )
     known = {ref.external_id: ref for ref in refs}
+    customers = Customers.find(source, {row.customer_id for row in rows})
 
     def conflict(row: OrderRow) -> str | None:
         if row.order_id in earlier:
             return f"order_id {row.order_id} repeats an earlier line"
         ref = known.get(row.order_id)
-        return None if ref is None else _order_conflict(ref, row, job)
+        if ref is not None:
+            return _order_conflict(ref, row, job)
+        return customers.taken_reason(row.customer_id)
 
     rejections: list[Rejection] = []
     firsts = _accepted(rows, _order_key, conflict, file=file, name="order_id", out=rejections)
-    new = [row for id, row in firsts.items() if id not in known]
-    customers = Customers.find(source, {row.customer_id for row in new})
-    refused = [row for row in new if row.customer_id in customers.taken]
-    decided(frozenset(firsts.keys() - {row.order_id for row in refused}))
+    turn.decided(frozenset(firsts))
     ImportedOrder.objects.filter(pk__in=[known[id].pk for id in firsts if id in known]).update(
         job=job
     )
-    new = [row for row in new if row.customer_id not in customers.taken]
-    _orders_create(new, users=customers.create(), source=source, job=job)
-    reason = "customer {0}'s user name or address is held by another user: {1}-customer-{0}"
-    return rejections + [
-        Rejection(file, row.line, reason.format(row.customer_id, source)) for row in refused
-    ]
+    new = [row for id, row in firsts.items() if id not in known]
+    with turn.inserting():  # all of it: see utils/jobs/ordered.py on unique indexes
+        users = customers.create({row.customer_id for row in new})
+        _orders_create(new, users=users, source=source, job=job)
+    return rejections
 
 
 def barcodes_import(
@@ -83,12 +80,12 @@ def barcodes_import(
     job: Job,
     file: str,
     order_ids: "OrderIds",
-    earlier: Collection[Hashable] = frozenset(),
-    decided: Callable[[frozenset[Hashable]], None] = lambda keys: None,
+    turn: Turn,
+    earlier: Collection[Hashable],
 ) -> list[Rejection]:
     """Accept the batch's barcodes as tickets of their orders; return the rows rejected.
-    `earlier` holds the keys that earlier batches accepted and have not committed yet;
-    `decided` is told the batch's own before they are written.
+    `earlier` holds the keys that earlier batches accepted and have not committed yet; the
+    `turn` is told the batch's own before they are written.
 
     A row rejected for any reason is no occurrence: a later row of its barcode may win, as
     it would in a later batch. Keys are in one case: the ticket's unique barcode is compared
@@ -108,12 +105,12 @@ def barcodes_import(
 
     rejections: list[Rejection] = []
     firsts = _accepted(rows, _barcode_key, conflict, file=file, name="barcode", out=rejections)
-    decided(frozenset(firsts))
+    turn.decided(frozenset(firsts))
     ImportedTicket.objects.filter(pk__in=[known[key].pk for key in firsts if key in known]).update(
         job=job
     )
     new = [row for key, row in firsts.items() if key not in known]
-    _tickets_create(new, orders=orders, source=source, job=job)
+    _tickets_create(new, orders=orders, source=source, job=job, turn=turn)
     return rejections
 
 
@@ -294,13 +291,15 @@ def _sold(order: int | None) -> str:
 
 
 def _tickets_create(
-    rows: list[BarcodeRow], *, orders: dict[int, int], source: str, job: Job
+    rows: list[BarcodeRow], *, orders: dict[int, int], source: str, job: Job, turn: Turn
 ) -> None:
-    """New tickets, with fresh tokens; then their imported rows."""
+    """New tickets, with fresh tokens, taking ids after the batch before's; then their
+    imported rows."""
     if not rows:
         return
     sold = [(row.barcode, orders[row.order_id] if row.order_id else None) for row in rows]
-    ids = rows_insert_returning(model=Ticket, fields=TICKET_COLUMNS, rows=ticket_rows(sold))
+    with turn.inserting():
+        ids = rows_insert_returning(model=Ticket, fields=TICKET_COLUMNS, rows=ticket_rows(sold))
     params: list[Any]
     if ids is not None and max(ids) - min(ids) + 1 == len(ids):
         # As many ids as their range holds: the range is the new tickets. Index: the primary

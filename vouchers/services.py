@@ -4,10 +4,11 @@ The job's range is the lines of both files after their headers, the orders file 
 batches of 1000 lines that never straddle the two files. Batches are decided in line order
 (vouchers/imports.py says why), and two workers overlap their writes (utils/jobs/ordered.py):
 a batch waits until the one before has decided, the first batch of barcodes (which need
-every order) until the last batch of orders has committed. Both files are scanned whole
-before the job opens, so a file that cannot be read imports nothing. A rerun with the same
-files (by content) resumes an unfinished import; with other files it is refused until that
-one is finished or abandoned.
+every order) until the last batch of orders has committed. Tickets take their ids, and
+batches commit, in line order too: an order's barcodes are listed in ticket-id order. Both
+files are scanned whole before the job opens, so a file that cannot be read imports nothing.
+A rerun with the same files (by content) resumes an unfinished import; with other files it
+is refused until that one is finished or abandoned.
 """
 
 import logging
@@ -163,16 +164,9 @@ def _work(job: Job, scans: tuple[FileScan, FileScan], source: str, report: Repor
     line_order = LineOrder(job)
 
     def work(chunk: Claimed) -> int:
-        with line_order.doing(chunk):
-            decided = partial(line_order.pass_, chunk)
+        with line_order.doing(chunk) as turn:
             if chunk.lo < orders.lines:
-                load = partial(
-                    orders_import,
-                    source=source,
-                    job=job,
-                    earlier=line_order.turn(chunk),
-                    decided=decided,
-                )
+                load = partial(orders_import, source=source, job=job, turn=turn)
                 rejected = _batch(orders, chunk.lo, chunk.hi, order_row, load)
             else:
                 lo, hi = chunk.lo - orders.lines, chunk.hi - orders.lines
@@ -181,9 +175,9 @@ def _work(job: Job, scans: tuple[FileScan, FileScan], source: str, report: Repor
                     source=source,
                     job=job,
                     order_ids=order_ids,
+                    turn=turn,
                     # Barcodes find their orders in the database: every one committed.
-                    earlier=line_order.turn(chunk, settled_below=orders.lines),
-                    decided=decided,
+                    earlier=turn.earlier(settled_below=orders.lines),
                 )
                 rejected = _batch(barcodes, lo, hi, barcode_row, load)
         transaction.on_commit(partial(_report_each, report, rejected))

@@ -249,3 +249,18 @@ def test_a_barcode_repeated_in_another_case_in_a_later_batch_is_a_repeat(
         ("x", True),
     ]
     assert f"{files[1]}:4: barcode abc repeats an earlier line" in run.stderr
+
+
+def test_a_row_refused_for_its_customer_is_no_occurrence_in_its_own_batch(
+    tmp_path: Path,
+) -> None:
+    UserFactory.create(username="tiqets-customer-5")
+    orders, barcodes = write(
+        tmp_path, "order_id,customer_id\n7,5\n7,6\n8,5\n", "barcode,order_id\nB1,7\nB2,8\n"
+    )
+    run = import_files(orders, barcodes)
+    assert f"{orders}:3:" not in run.stderr
+    assert list(ImportedOrder.objects.values_list("external_id", "customer_external_id")) == [
+        (7, 6)
+    ]
+    assert barcodes_of(7) == ["B1"]

@@ -45,7 +45,7 @@ def barcodes_file(rng: random.Random) -> list[tuple[str, int | None]]:
 def one_worker(
     orders: list[tuple[int, int]], barcodes: list[tuple[str, int | None]]
 ) -> tuple[dict[int, int], dict[str, int | None]]:
-    """The rules, read in line order: the first occurrence wins."""
+    """The rules, read in line order: the first occurrence wins. The tickets in line order."""
     accepted: dict[int, int] = {}
     for order, customer in orders:
         accepted.setdefault(order, customer)
@@ -54,6 +54,15 @@ def one_worker(
         if sold is None or sold in accepted:
             tickets.setdefault(barcode.upper(), sold)
     return accepted, tickets
+
+
+def voucher_lines(tickets: dict[str, int | None]) -> dict[int, list[str]]:
+    """Each order's barcodes in line order."""
+    found: dict[int, list[str]] = {}
+    for barcode, order in tickets.items():
+        if order is not None:
+            found.setdefault(order, []).append(barcode)
+    return found
 
 
 def test_two_workers_decide_each_row_as_one_worker_reading_in_line_order(
@@ -76,11 +85,28 @@ def test_two_workers_decide_each_row_as_one_worker_reading_in_line_order(
     external = dict(ImportedOrder.objects.values_list("order", "external_id"))
     got_tickets = {
         barcode.upper(): external.get(order)
-        for barcode, order in Ticket.objects.values_list("barcode", "order")
+        for barcode, order in Ticket.objects.order_by("pk").values_list("barcode", "order")
     }
     assert got_tickets == want_tickets
+    # In ticket-id order, as the export and the voucher endpoint list them: in line order.
+    assert voucher_lines(got_tickets) == voucher_lines(want_tickets)
     assert Ticket.objects.count() == len(want_tickets)  # no barcode twice, in any case
     # One user a customer, and every rejected line reported once.
     assert ImportedCustomer.objects.count() == len(set(want_orders.values()))
     rejected = re.findall(r"^(\S+:\d+): ", run.stderr, flags=re.MULTILINE)
     assert len(rejected) == len(set(rejected)) == 3600 - len(want_orders) - len(want_tickets)
+
+
+def test_an_orders_barcodes_keep_their_line_order_across_batches_written_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The voucher lists them in ticket-id order: a batch may not take ids before the last.
+    barcodes = [f"TQ{line:06d}" for line in range(20000)]
+    paths = write(
+        tmp_path,
+        "order_id,customer_id\n1,1\n",
+        "barcode,order_id\n" + "".join(f"{barcode},1\n" for barcode in barcodes),
+    )
+    monkeypatch.setattr(vouchers.services, "BATCH_LINES", 100)
+    import_files(*paths)
+    assert list(Ticket.objects.order_by("pk").values_list("barcode", flat=True)) == barcodes

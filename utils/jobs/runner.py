@@ -61,6 +61,11 @@ CLAIM_AHEAD = 4
 POLL_SECONDS = (0.1, 1.0)
 
 
+class ChunkRetry(Exception):
+    """A chunk's work asks to be done again from the start: rolled back, and retried as after
+    a transient error (utils/jobs/ordered.py: an earlier chunk's retry came after it)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class RunOptions:
     batch_size: int | None = None
@@ -327,8 +332,9 @@ def _retrying(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     for attempt in range(1, ATTEMPTS + 1):
         try:
             return func(*args, **kwargs)
-        except OperationalError as exc:
-            if attempt == ATTEMPTS or exc.args[0] not in TRANSIENT_ERRORS:
+        except (OperationalError, ChunkRetry) as exc:
+            transient = isinstance(exc, ChunkRetry) or exc.args[0] in TRANSIENT_ERRORS
+            if attempt == ATTEMPTS or not transient:
                 raise
             time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * attempt))
     raise AssertionError("unreachable")

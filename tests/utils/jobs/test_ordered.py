@@ -21,7 +21,7 @@ def test_a_chunk_takes_the_keys_that_the_one_before_passed_until_it_commits(make
         with order.doing(first):
             order.pass_(first, frozenset({"X"}))
             assert order.turn(second) == {"X"}
-            chunk_complete(job=job, chunk=first, owner="a", rows=1)
+        chunk_complete(job=job, chunk=first, owner="a", rows=1)
     assert order.turn(second) == frozenset()
 
 
