@@ -38,14 +38,19 @@ R = TypeVar("R", OrderRow, BarcodeRow)
 
 
 def orders_import(
-    *, rows: list[OrderRow], source: str, job: Job, file: str, turn: Turn
+    *,
+    rows: list[OrderRow],
+    source: str,
+    job: Job,
+    file: str,
+    turn: Turn,
+    earlier: Collection[Hashable],
 ) -> list[Rejection]:
-    """Accept the batch's orders (creating their customers); return the rows rejected. A row
-    rejected for any reason is no occurrence: a later row of its order id may win, as it
-    would in a later batch (so a customer whose user name is taken is a reason like another:
-    the next row of the order may have another customer)."""
-    # First: a batch before that commits meanwhile is then in what is read next.
-    earlier = turn.earlier()
+    """Accept the batch's orders (creating their customers); return the rows rejected.
+    `earlier` and `turn` as for barcodes_import. A row rejected for any reason is no
+    occurrence: a later row of its order id may win, as it would in a later batch (so a
+    customer whose user name is taken is a reason like another: the next row of the order
+    may have another customer)."""
     refs = ImportedOrder.objects.filter(
         source=source, external_id__in={row.order_id for row in rows}
     )

@@ -165,8 +165,11 @@ def _work(job: Job, scans: tuple[FileScan, FileScan], source: str, report: Repor
 
     def work(chunk: Claimed) -> int:
         with line_order.doing(chunk) as turn:
+            # What the batches before accepted, asked before this one reads the database.
             if chunk.lo < orders.lines:
-                load = partial(orders_import, source=source, job=job, turn=turn)
+                load = partial(
+                    orders_import, source=source, job=job, turn=turn, earlier=turn.earlier()
+                )
                 rejected = _batch(orders, chunk.lo, chunk.hi, order_row, load)
             else:
                 lo, hi = chunk.lo - orders.lines, chunk.hi - orders.lines

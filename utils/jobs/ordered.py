@@ -196,7 +196,8 @@ class Turn:
     chunk: Claimed
 
     def earlier(self, *, settled_below: int = 0) -> frozenset[Hashable]:
-        """LineOrder.turn: to be asked before the chunk reads what the earlier ones wrote."""
+        """LineOrder.turn: to be asked before the chunk reads what the earlier ones wrote
+        (one that commits in between is then in what it reads)."""
         return self.line.turn(self.chunk, settled_below=settled_below)
 
     def decided(self, keys: frozenset[Hashable]) -> None:
