@@ -27,7 +27,7 @@ from django.utils import timezone
 from ticket.models import Scan, Ticket
 from ticket.services import TokenCheck, token_check
 from utils.cache import DATA_FAMILY, family_bump, family_shard
-from utils.sql import rows_insert
+from utils.sql import rows_insert, table_name
 
 # A set-based INSERT: a model's save() costs more than the statement (scanned_at is the
 # database's default).
@@ -119,7 +119,7 @@ def _claimed(*, ticket: Ticket, now: datetime, scanned_by: str, nonce: str) -> b
     token's index entry before the row, the reverse of a rotation (row, then token): the two
     deadlocked. Locking the row first, it waits for the rotation, then finds the token gone.
     """
-    table = connection.ops.quote_name(Ticket._meta.db_table)
+    table = table_name(Ticket)
     primary = " FORCE INDEX (PRIMARY)" if connection.vendor == "mysql" else ""
     with connection.cursor() as cursor:
         cursor.execute(

@@ -28,6 +28,7 @@ from django.db.models.functions import SHA256, Cast, Now, Replace
 from ticket.models import RevokedToken, Ticket
 from ticket.tokens import token_hexes, token_key_sql
 from utils.jobs.claims import Claimed
+from utils.sql import table_name
 
 STATEMENT_ROWS = 1000
 # A new token that equals an existing one (odds 2^-74 a pair within a millisecond) fails the
@@ -86,9 +87,7 @@ def _revoke_old_tokens(*, tickets: QuerySet[Ticket], job_id: int) -> int:
     names = ("ticket_id", "job_id", "token_hash", "token_key")
     columns = ", ".join(quote(name) for name in names)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(RevokedToken._meta.db_table)} ({columns}) {select_sql}", params
-        )
+        cursor.execute(f"INSERT INTO {table_name(RevokedToken)} ({columns}) {select_sql}", params)
         return int(cursor.rowcount)
 
 
@@ -105,7 +104,7 @@ def _write_new_tokens(*, ids: Sequence[int], new_tokens: TokenSource) -> None:
 
 def _write_tokens(*, pairs: list[tuple[int, str]]) -> None:
     """Set each id's new token with one statement."""
-    table = connection.ops.quote_name(Ticket._meta.db_table)
+    table = table_name(Ticket)
     with connection.cursor() as cursor:
         if connection.vendor == "mysql":
             # A derived table of (id, token) pairs from one JSON parameter: escaping a

@@ -21,6 +21,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from utils.models import CacheGeneration
+from utils.sql import table_name
 
 T = TypeVar("T")
 
@@ -51,7 +52,7 @@ def family_bump(*, family: str) -> None:
     """Retire the family's cached answers: call it in the transaction of the write, last,
     as it holds a shard's row until the commit."""
     shard = family_shard()
-    table = connection.ops.quote_name(CacheGeneration._meta.db_table)
+    table = table_name(CacheGeneration)
     # Plain SQL: gates bump on every redemption, and compiling the ORM's UPDATE would cost
     # more than running it.
     with connection.cursor() as cursor:
@@ -72,7 +73,7 @@ def family_shard() -> int:
 def _shard_create(*, family: str, shard: int) -> None:
     """The shard's first bump (the migration makes the data family's shards): one upsert,
     so that two first bumps both count."""
-    table = connection.ops.quote_name(CacheGeneration._meta.db_table)
+    table = table_name(CacheGeneration)
     conflict = (
         "ON DUPLICATE KEY UPDATE"
         if connection.vendor == "mysql"

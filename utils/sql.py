@@ -32,9 +32,9 @@ def placeholders(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
-def table_names(*models: type[models.Model]) -> Iterator[str]:
-    """The models' tables, quoted for SQL of our own."""
-    return (connection.ops.quote_name(model._meta.db_table) for model in models)
+def table_name(model: type[models.Model]) -> str:
+    """The model's table, quoted for SQL of our own."""
+    return connection.ops.quote_name(model._meta.db_table)
 
 
 def sql_rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -69,7 +69,7 @@ def rows_insert_returning(
 def _insert_into(model: type[models.Model], fields: Sequence[str]) -> str:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(_column(model, name)) for name in fields)
-    return f"INSERT INTO {quote(model._meta.db_table)} ({columns})"
+    return f"INSERT INTO {table_name(model)} ({columns})"
 
 
 def _column(model: type[models.Model], name: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from user.models import User
-from utils.sql import placeholders, sql_rows, table_names
+from utils.sql import placeholders, sql_rows, table_name
 from vouchers.models import ImportedCustomer
 
 # Imported customers' addresses: .invalid is reserved (RFC 2606), mail to it goes nowhere.
@@ -29,7 +29,7 @@ class Customers:
 
     @classmethod
     def find(cls, source: str, ids: set[int]) -> "Customers":
-        (table,) = table_names(ImportedCustomer)
+        table = table_name(ImportedCustomer)
         # Index: importedcustomer_source_id.
         known = f"SELECT external_id, user_id FROM {table} WHERE source = %s AND external_id IN"
         users = dict(sql_rows(f"{known} ({placeholders(len(ids))})", [source, *ids])) if ids else {}
@@ -65,13 +65,16 @@ class Customers:
         The batch before made its own first (utils/jobs/ordered.py), so two batches wait for
         each other in one direction only."""
         names = sorted(name for name, external in self.new.items() if external in ids)
-        if names:
-            User.objects.bulk_create(
-                (User(username=name, email=name + ADDRESS, password="!") for name in names),
-                ignore_conflicts=True,
-            )
+        created = self._made(names) if names else {}
+        return {id: user for id, user in (self.users | created).items() if id in ids}
+
+    def _made(self, names: list[str]) -> dict[int, int]:
+        User.objects.bulk_create(
+            (User(username=name, email=name + ADDRESS, password="!") for name in names),
+            ignore_conflicts=True,
+        )
         made = User.objects.filter(username__in=names).values_list("username", "pk")
-        created = {self.new[name]: pk for name, pk in made} if names else {}
+        created = {self.new[name]: pk for name, pk in made}
         ImportedCustomer.objects.bulk_create(
             (
                 ImportedCustomer(source=self.source, external_id=external, user_id=pk)
@@ -79,4 +82,4 @@ class Customers:
             ),
             ignore_conflicts=True,
         )
-        return {id: user for id, user in (self.users | created).items() if id in ids}
+        return created

@@ -28,7 +28,7 @@ from ticket.services import TICKET_COLUMNS, ticket_rows
 from utils.jobs import JobError
 from utils.jobs.ordered import Turn
 from utils.models import Job
-from utils.sql import placeholders, rows_insert, rows_insert_returning, sql_rows, table_names
+from utils.sql import placeholders, rows_insert, rows_insert_returning, sql_rows, table_name
 from vouchers.customers import Customers
 from vouchers.files import BarcodeRow, OrderRow, Rejection
 from vouchers.models import ImportedOrder, ImportedTicket
@@ -177,7 +177,7 @@ def _orders_create(rows: list[OrderRow], *, users: dict[int, int], source: str, 
     )
     made: dict[int, list[int]] = defaultdict(list)  # a customer's new orders, in id order
     customers = {users[row.customer_id] for row in rows}
-    (table,) = table_names(Order)
+    table = table_name(Order)
     stamped = sql_rows(
         f"SELECT id, customer_id FROM {table}"
         f" WHERE created_at = %s AND customer_id IN ({placeholders(len(customers))}) ORDER BY id",
@@ -234,7 +234,7 @@ class OrderIds:
 
     def _found(self, ids: list[int]) -> dict[int, int]:
         """Index: importedorder_source_id."""
-        (table,) = table_names(ImportedOrder)
+        table = table_name(ImportedOrder)
         return dict(
             sql_rows(
                 f"SELECT external_id, order_id FROM {table}"
@@ -266,7 +266,7 @@ def _tickets_known(rows: list[BarcodeRow]) -> list[_Known]:
     importedticket's key."""
     if not rows:
         return []  # MySQL takes no empty IN list
-    tickets, imported = table_names(Ticket, ImportedTicket)
+    tickets, imported = table_name(Ticket), table_name(ImportedTicket)
     nocase = " COLLATE NOCASE" if connection.vendor == "sqlite" else ""
     found = sql_rows(
         f"SELECT t.id, t.barcode, t.order_id, i.source, i.job_id FROM {tickets} t"
@@ -313,7 +313,7 @@ def _tickets_create(
     else:
         # Index: the unique barcode.
         where, params = f"barcode IN ({placeholders(len(rows))})", [row.barcode for row in rows]
-    imported, tickets = table_names(ImportedTicket, Ticket)
+    imported, tickets = table_name(ImportedTicket), table_name(Ticket)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {imported} (ticket_id, source, job_id)"

@@ -1,5 +1,6 @@
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -203,20 +204,30 @@ PRINTABLE = st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_charac
 BARCODES = st.text(PRINTABLE | st.sampled_from("é\t"))
 
 
-@given(first=BARCODES, second=NUMBERS | st.just(""), end=st.sampled_from(["\n", "\r\n", ""]))
+ENDS = st.sampled_from(["\n", "\r\n", ""])
+
+
+def plain_and_padded(
+    parse: Callable[..., object], first: str, second: str, end: str
+) -> tuple[object, object]:
+    """A line read as it stands and with spaces around its fields: a padded line takes every
+    rule in turn, a plain one may be read at once."""
+    plain, padded = (f"{first},{second}{end}", f" {first} , {second} {end}")
+    read = [parse(Line(2, text.encode(), "f.csv"), file="f.csv") for text in (plain, padded)]
+    return read[0], read[1]
+
+
+@given(first=BARCODES, second=NUMBERS | st.just(""), end=ENDS)
 def test_a_plain_barcode_line_reads_as_the_same_line_padded(
     first: str, second: str, end: str
 ) -> None:
-    # A padded line takes every rule in turn; a plain one may be read at once.
-    plain = barcode_row(Line(2, f"{first},{second}{end}".encode(), "b.csv"), file="b.csv")
-    padded = barcode_row(Line(2, f" {first} , {second} {end}".encode(), "b.csv"), file="b.csv")
+    plain, padded = plain_and_padded(barcode_row, first, second, end)
     assert plain == padded
 
 
-@given(first=NUMBERS, second=NUMBERS, end=st.sampled_from(["\n", "\r\n", ""]))
+@given(first=NUMBERS, second=NUMBERS, end=ENDS)
 def test_a_plain_order_line_reads_as_the_same_line_padded(
     first: str, second: str, end: str
 ) -> None:
-    plain = order_row(Line(2, f"{first},{second}{end}".encode(), "o.csv"), file="o.csv")
-    padded = order_row(Line(2, f" {first} ,{second} {end}".encode(), "o.csv"), file="o.csv")
+    plain, padded = plain_and_padded(order_row, first, second, end)
     assert plain == padded

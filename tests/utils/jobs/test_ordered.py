@@ -48,11 +48,13 @@ def test_a_chunk_waits_for_the_one_before_to_pass(make_job) -> None:
     assert turns == [{"X"}]
 
 
-def test_a_chunk_gives_way_when_the_one_before_is_not_being_done(
-    make_job, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Claimed by this run but never started: a stop skipped it, or it is between attempts.
+@pytest.fixture
+def short_grace(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(utils.jobs.ordered, "GRACE_SECONDS", 0.1)
+
+
+def test_a_chunk_gives_way_when_the_one_before_is_not_being_done(make_job, short_grace) -> None:
+    # Claimed by this run but never started: a stop skipped it, or it is between attempts.
     job = make_job(rows=3)
     _, second = claim(job, "a", limit=2)
     with pytest.raises(LeaseLost, match="gave way"):
@@ -60,9 +62,8 @@ def test_a_chunk_gives_way_when_the_one_before_is_not_being_done(
 
 
 def test_a_chunk_that_needs_the_one_before_committed_is_not_let_by_its_pass(
-    make_job, monkeypatch: pytest.MonkeyPatch
+    make_job, short_grace
 ) -> None:
-    monkeypatch.setattr(utils.jobs.ordered, "GRACE_SECONDS", 0.1)
     job = make_job(rows=3)
     first, second = claim(job, "a", limit=2)
     order = LineOrder(job)
